@@ -1,0 +1,177 @@
+"""The admin, where organisers edit series, talks and speakers."""
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, F, Prefetch
+from django.template.response import TemplateResponse
+from django.utils.translation import ngettext
+
+from .models import FeedSource, Series, Speaker, Talk, TalkSpeaker
+from .speakers import merge_speakers
+
+# A URL typed without a scheme means https (Django 6's default, chosen now).
+HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
+    list_display = ["name", "slug", "organiser", "talk_count"]
+    search_fields = ["name", "description", "organiser"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(talk_count=Count("talks"))
+
+    @admin.display(description="talks", ordering="talk_count")
+    def talk_count(self, obj):
+        return obj.talk_count
+
+
+class TalkSpeakerInline(admin.TabularInline):
+    model = TalkSpeaker
+    autocomplete_fields = ["speaker"]
+    extra = 1
+    ordering = ["position"]
+
+
+class WhenFilter(admin.SimpleListFilter):
+    title = "when"
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", "Upcoming"), ("past", "Past")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "upcoming":
+            return queryset.upcoming()
+        if self.value() == "past":
+            return queryset.past()
+        return queryset
+
+
+@admin.register(Talk)
+class TalkAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
+    list_display = ["title", "series", "start", "speaker_names", "status"]
+    list_filter = ["series", "status", WhenFilter]
+    list_select_related = ["series"]
+    date_hierarchy = "start"
+    search_fields = ["title", "abstract", "speakers__name"]
+    inlines = [TalkSpeakerInline]
+    autocomplete_fields = ["series"]
+    readonly_fields = ["uid", "sequence", "source", "created", "updated"]
+    actions = ["cancel_talks", "reconfirm_talks"]
+    fieldsets = [
+        (None, {"fields": ["series", "title", "status", "abstract"]}),
+        ("When and where", {"fields": ["start", "end", "all_day", "venue"]}),
+        ("More", {"fields": ["url", "contact"]}),
+        ("Calendar", {"fields": ["uid", "sequence", "source", "created", "updated"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "talk_speakers",
+                    queryset=TalkSpeaker.objects.select_related("speaker").order_by("position"),
+                )
+            )
+        )
+
+    @admin.display(description="speakers")
+    def speaker_names(self, obj):
+        return ", ".join(s.name for s in obj.speaker_list)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
+            # Subscribed calendars only take a change whose SEQUENCE went up.
+            Talk.objects.filter(pk=form.instance.pk).update(sequence=F("sequence") + 1)
+
+    @admin.action(description="Cancel selected talks")
+    def cancel_talks(self, request, queryset):
+        n = queryset.cancel()
+        self.message_user(request, ngettext("%d talk cancelled.", "%d talks cancelled.", n) % n)
+
+    @admin.action(description="Reconfirm selected talks")
+    def reconfirm_talks(self, request, queryset):
+        n = queryset.reconfirm()
+        self.message_user(request, ngettext("%d talk reconfirmed.", "%d talks reconfirmed.", n) % n)
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
+    list_display = ["name", "affiliation", "talk_count"]
+    search_fields = ["name", "affiliation"]
+    prepopulated_fields = {"slug": ["name"]}
+    actions = ["merge_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_talk_counts()
+
+    @admin.display(description="talks", ordering="talk_count")
+    def talk_count(self, obj):
+        return obj.talk_count
+
+    @admin.action(description="Merge selected speakers")
+    def merge_selected(self, request, queryset):
+        speakers = list(queryset.order_by("-talk_count", "id"))
+        if len(speakers) < 2:
+            self.message_user(request, "Select at least two speakers to merge.", messages.WARNING)
+            return None
+        if request.POST.get("keep"):
+            keep = next((s for s in speakers if str(s.pk) == request.POST["keep"]), None)
+            if keep is None:
+                self.message_user(request, "Choose one of the selected speakers.", messages.ERROR)
+                return None
+            moved = merge_speakers(keep=keep, others=speakers)
+            self.message_user(
+                request,
+                f"Merged {len(speakers) - 1} speaker(s) into {keep.name}; {moved} talk(s) moved.",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge speakers",
+            "speakers": speakers,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/seminars/speaker/merge.html", context)
+
+
+@admin.register(FeedSource)
+class FeedSourceAdmin(admin.ModelAdmin):
+    list_display = [
+        "location",
+        "series",
+        "last_run",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "cancelled_count",
+        "skipped_count",
+        "has_error",
+    ]
+    list_select_related = ["series"]
+    search_fields = ["location"]
+    readonly_fields = [
+        "last_run",
+        "last_success",
+        "last_error",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "cancelled_count",
+        "skipped_count",
+        "etag",
+        "last_modified",
+    ]
+
+    @admin.display(description="error", boolean=True)
+    def has_error(self, obj):
+        return bool(obj.last_error)

@@ -1,0 +1,247 @@
+"""Series, talks, speakers and the feeds they come from, with the queries pages ask."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, F, Prefetch, Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from .names import name_key
+from .slugs import slug_for
+
+
+class Series(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, help_text="Used in the series' URL.")
+    description = models.TextField(blank=True)
+    website = models.URLField(max_length=500, blank=True, help_text="The series' own home page.")
+    organiser = models.CharField(
+        max_length=200, blank=True, help_text="Who runs the series: a name, an email or both."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "series"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("seminars:series_detail", kwargs={"slug": self.slug})
+
+
+class SpeakerQuerySet(models.QuerySet):
+    def matching_name(self, name: str):
+        """Speakers whose name is `name` up to case, accents, spacing and umlaut spelling."""
+        return self.filter(name_key=name_key(name))
+
+    def with_talk_counts(self):
+        return self.annotate(talk_count=Count("talks", distinct=True))
+
+
+class Speaker(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True, help_text="Used in the speaker's URL.")
+    name_key = models.CharField(
+        max_length=200, db_index=True, editable=False, help_text="The name, normalised for lookup."
+    )
+    affiliation = models.CharField(max_length=300, blank=True)
+    homepage = models.URLField(max_length=500, blank=True)
+    bio = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = SpeakerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.affiliation})" if self.affiliation else self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("seminars:speaker_detail", kwargs={"slug": self.slug})
+
+
+class FeedSource(models.Model):
+    """A calendar that talks are imported from: a URL, a file, or standard input."""
+
+    location = models.CharField(max_length=2000, unique=True, help_text="URL or file path.")
+    series = models.ForeignKey(
+        Series, on_delete=models.SET_NULL, null=True, blank=True, related_name="sources"
+    )
+    last_run = models.DateTimeField(null=True, blank=True)
+    last_success = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_count = models.PositiveIntegerField("created", default=0)
+    updated_count = models.PositiveIntegerField("updated", default=0)
+    unchanged_count = models.PositiveIntegerField("unchanged", default=0)
+    cancelled_count = models.PositiveIntegerField("cancelled", default=0)
+    skipped_count = models.PositiveIntegerField("skipped", default=0)
+    etag = models.CharField(max_length=500, blank=True, help_text="ETag of the last fetch.")
+    last_modified = models.CharField(
+        max_length=100, blank=True, help_text="Last-Modified header of the last fetch."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["location"]
+
+    def __str__(self):
+        return self.location
+
+    @property
+    def is_url(self) -> bool:
+        return self.location.startswith(("http://", "https://", "webcal://"))
+
+
+class TalkQuerySet(models.QuerySet):
+    def with_finish(self):
+        # Matches the expression index on Talk, so both filters below are index scans.
+        return self.alias(finish=Coalesce("end", "start"))
+
+    def upcoming(self, now=None):
+        """Talks not yet over (in progress included), soonest first."""
+        now = now or timezone.now()
+        return self.with_finish().filter(finish__gte=now).order_by("start", "id")
+
+    def past(self, now=None):
+        """Talks that are over, most recent first."""
+        now = now or timezone.now()
+        return self.with_finish().filter(finish__lt=now).order_by("-start", "-id")
+
+    def with_speakers(self):
+        """Talks with their series and their speakers in order, in a constant number of queries."""
+        return self.select_related("series").prefetch_related(
+            Prefetch(
+                "talk_speakers",
+                queryset=TalkSpeaker.objects.select_related("speaker").order_by("position"),
+            )
+        )
+
+    def cancel(self):
+        """Mark these talks cancelled, raising their sequence so calendars pick it up."""
+        return self.exclude(status=Talk.Status.CANCELLED).update(
+            status=Talk.Status.CANCELLED, sequence=F("sequence") + 1, updated=timezone.now()
+        )
+
+    def reconfirm(self):
+        """Mark these talks confirmed again, raising their sequence."""
+        return self.exclude(status=Talk.Status.CONFIRMED).update(
+            status=Talk.Status.CONFIRMED, sequence=F("sequence") + 1, updated=timezone.now()
+        )
+
+
+def new_talk_uid() -> str:
+    """A stable, unique UID for a talk created on this site rather than imported."""
+    return f"{uuid.uuid4()}@{settings.UID_DOMAIN}"
+
+
+class Talk(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="talks")
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(
+        max_length=80, editable=False, help_text="Cosmetic part of the URL, follows the title."
+    )
+    abstract = models.TextField(blank=True, help_text="Plain text; blank lines split paragraphs.")
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+    all_day = models.BooleanField(
+        default=False,
+        help_text="Whole days: start at midnight of the first day, end at midnight after the last.",
+    )
+    venue = models.CharField(max_length=500, blank=True)
+    speakers = models.ManyToManyField(Speaker, through="TalkSpeaker", related_name="talks")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONFIRMED)
+    url = models.URLField("external URL", max_length=2000, blank=True)
+    contact = models.CharField(max_length=300, blank=True)
+    uid = models.CharField(
+        "iCalendar UID",
+        max_length=255,
+        unique=True,
+        default=new_talk_uid,
+        help_text="Identity of the talk in calendar feeds; never changes.",
+    )
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="Raised whenever a change shows in calendar feeds."
+    )
+    source = models.ForeignKey(
+        FeedSource,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="talks",
+        help_text="The calendar this talk was imported from, if any.",
+    )
+    imported = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Field values as last imported, to tell an organiser's edits from the feed's.",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = TalkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")),
+                name="talk_end_not_before_start",
+                violation_error_message="A talk cannot end before it starts.",
+            ),
+        ]
+        indexes = [
+            models.Index(Coalesce("end", "start"), name="talk_finish_idx"),
+            models.Index(fields=["series", "start"], name="talk_series_start_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.slug = slug_for(self.title, max_length=80, fallback="talk")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("seminars:talk_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def speaker_list(self) -> list[Speaker]:
+        """The speakers in order (prefetched by `with_speakers()`)."""
+        return [ts.speaker for ts in self.talk_speakers.all()]
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+
+class TalkSpeaker(models.Model):
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="talk_speakers")
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="talk_speakers")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["talk", "speaker"], name="talkspeaker_unique_speaker"),
+        ]
+        verbose_name = "speaker"
+
+    def __str__(self):
+        return str(self.speaker)

@@ -1,0 +1,65 @@
+"""Writing speakers: finding one by name, creating one, merging duplicates."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import Speaker, Talk, TalkSpeaker
+from .slugs import unique_slug
+
+
+def find_or_create_speaker(*, name: str, affiliation: str = "") -> Speaker:
+    """Return the speaker called `name` (up to case, accents and spacing), creating one if needed.
+
+    Fills in a blank affiliation on an existing speaker; never overwrites one.
+    """
+    speaker = Speaker.objects.matching_name(name).order_by("id").first()
+    if speaker is None:
+        speaker = Speaker(name=name, affiliation=affiliation, slug=unique_slug(Speaker, name))
+        speaker.save()
+    elif affiliation and not speaker.affiliation:
+        speaker.affiliation = affiliation
+        speaker.save(update_fields=["affiliation", "updated"])
+    return speaker
+
+
+@transaction.atomic
+def merge_speakers(*, keep: Speaker, others) -> int:
+    """Move every talk of `others` onto `keep`, then delete `others`; return the talks moved.
+
+    A talk that had both keeps `keep` at the better of the two positions. Blank fields of
+    `keep` are filled from the others. Raises the sequence of every talk that changed.
+    """
+    others = [s for s in others if s.pk != keep.pk]
+    other_ids = [s.pk for s in others]
+    links = TalkSpeaker.objects.filter(speaker_id__in=other_ids).order_by("position", "id")
+    kept_links = {ts.talk_id: ts for ts in TalkSpeaker.objects.filter(speaker=keep)}
+    moved_talk_ids = set()
+    for link in links:
+        existing = kept_links.get(link.talk_id)
+        if existing is None:
+            link.speaker = keep
+            link.save(update_fields=["speaker"])
+            kept_links[link.talk_id] = link
+        else:
+            if link.position < existing.position:
+                existing.position = link.position
+                existing.save(update_fields=["position"])
+            link.delete()
+        moved_talk_ids.add(link.talk_id)
+
+    changed = []
+    for field in ("affiliation", "homepage", "bio"):
+        if not getattr(keep, field):
+            value = next((getattr(s, field) for s in others if getattr(s, field)), "")
+            if value:
+                setattr(keep, field, value)
+                changed.append(field)
+    if changed:
+        keep.save(update_fields=[*changed, "updated"])
+
+    Talk.objects.filter(pk__in=moved_talk_ids).update(
+        sequence=F("sequence") + 1, updated=timezone.now()
+    )
+    Speaker.objects.filter(pk__in=other_ids).delete()
+    return len(moved_talk_ids)

@@ -1,0 +1,167 @@
+import datetime as dt
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils import timezone
+
+from seminars.models import FeedSource, Speaker, Talk, TalkSpeaker
+from tests.factories import make_series, make_speaker, make_talk
+
+pytestmark = pytest.mark.django_db
+
+
+def _populate(n):
+    series = make_series()
+    for _ in range(n):
+        make_talk(series=series, speakers=[make_speaker(), make_speaker()])
+    FeedSource.objects.create(location=f"https://example.org/{n}.ics", series=series)
+
+
+@pytest.mark.parametrize("model", ["talk", "series", "speaker", "feedsource"])
+def test_changelist_query_count_does_not_grow_with_rows(
+    admin_client, model, django_assert_max_num_queries
+):
+    url = reverse(f"admin:seminars_{model}_changelist")
+    _populate(1)
+    with django_assert_max_num_queries(12) as small:
+        response = admin_client.get(url)
+    assert response.status_code == 200
+    _populate(30)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = admin_client.get(url)
+    assert response.status_code == 200
+
+
+def test_talk_changelist_shows_speakers_in_order(admin_client):
+    talk = make_talk(title="Ordered", speakers=[make_speaker("Zed"), make_speaker("Amy")])
+    response = admin_client.get(reverse("admin:seminars_talk_changelist"))
+    assert "Zed, Amy" in response.content.decode()
+    assert talk.title in response.content.decode()
+
+
+@pytest.mark.parametrize("model", ["talk", "series", "speaker", "feedsource"])
+def test_add_page_loads(admin_client, model):
+    response = admin_client.get(reverse(f"admin:seminars_{model}_add"))
+    assert response.status_code == 200
+    assert b"<form" in response.content
+
+
+def test_change_pages_load_with_bounded_queries(admin_client, django_assert_max_num_queries):
+    talk = make_talk(speakers=[make_speaker(), make_speaker()])
+    source = FeedSource.objects.create(location="/tmp/a.ics")
+    pages = [
+        ("talk", talk.pk),
+        ("series", talk.series_id),
+        ("speaker", Speaker.objects.first().pk),
+        ("feedsource", source.pk),
+    ]
+    for model, pk in pages:
+        with django_assert_max_num_queries(25):
+            response = admin_client.get(reverse(f"admin:seminars_{model}_change", args=[pk]))
+        assert response.status_code == 200, model
+
+
+def test_talk_change_page_links_to_the_site(admin_client):
+    talk = make_talk()
+    response = admin_client.get(reverse("admin:seminars_talk_change", args=[talk.pk]))
+    content_type = ContentType.objects.get_for_model(Talk)
+    view_on_site = reverse("admin:view_on_site", args=[content_type.pk, talk.pk])
+    assert view_on_site in response.content.decode()
+
+
+def test_talk_changelist_filters_upcoming_and_past(admin_client):
+    make_talk(title="Future thing", start=timezone.now() + dt.timedelta(days=2))
+    make_talk(title="Past thing", start=timezone.now() - dt.timedelta(days=2))
+    url = reverse("admin:seminars_talk_changelist")
+    upcoming = admin_client.get(url, {"when": "upcoming"}).content.decode()
+    past = admin_client.get(url, {"when": "past"}).content.decode()
+    assert "Future thing" in upcoming and "Past thing" not in upcoming
+    assert "Past thing" in past and "Future thing" not in past
+
+
+def test_talk_search_finds_speaker_names(admin_client):
+    make_talk(title="Found", speakers=[make_speaker("Grace Hopper")])
+    make_talk(title="Other")
+    content = admin_client.get(reverse("admin:seminars_talk_changelist"), {"q": "hopper"})
+    assert "Found" in content.content.decode()
+    assert "Other" not in content.content.decode()
+
+
+def test_cancel_action_cancels_and_raises_sequence(admin_client):
+    talk = make_talk()
+    response = admin_client.post(
+        reverse("admin:seminars_talk_changelist"),
+        {"action": "cancel_talks", ACTION_CHECKBOX_NAME: [talk.pk]},
+        follow=True,
+    )
+    assert "1 talk cancelled." in response.content.decode()
+    talk.refresh_from_db()
+    assert (talk.status, talk.sequence) == ("cancelled", 1)
+
+
+def test_editing_a_talk_in_the_admin_raises_its_sequence(admin_client):
+    talk = make_talk(title="Before")
+    url = reverse("admin:seminars_talk_change", args=[talk.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "speakers"}
+    data.update(
+        {
+            "series": talk.series_id,
+            "title": "After",
+            "start_0": talk.start.strftime("%d/%m/%Y"),
+            "start_1": talk.start.strftime("%H:%M:%S"),
+            "end_0": talk.end.strftime("%d/%m/%Y"),
+            "end_1": talk.end.strftime("%H:%M:%S"),
+            "talk_speakers-TOTAL_FORMS": "0",
+            "talk_speakers-INITIAL_FORMS": "0",
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    talk.refresh_from_db()
+    assert (talk.title, talk.sequence) == ("After", 1)
+
+
+def test_merge_action_asks_which_speaker_to_keep(admin_client):
+    a, b = make_speaker("Jane Doe"), make_speaker("J. Doe")
+    response = admin_client.post(
+        reverse("admin:seminars_speaker_changelist"),
+        {"action": "merge_selected", ACTION_CHECKBOX_NAME: [a.pk, b.pk]},
+    )
+    assert response.status_code == 200
+    assert b'name="keep"' in response.content
+    assert Speaker.objects.count() == 2
+
+
+def test_merge_action_moves_every_talk_onto_the_kept_speaker(admin_client):
+    keep, dup = make_speaker("Jane Doe"), make_speaker("J. Doe", affiliation="Oxford")
+    other = make_speaker("Co Author")
+    t1 = make_talk(speakers=[dup, other])
+    t2 = make_talk(speakers=[other, keep, dup])
+    response = admin_client.post(
+        reverse("admin:seminars_speaker_changelist"),
+        {"action": "merge_selected", ACTION_CHECKBOX_NAME: [keep.pk, dup.pk], "keep": keep.pk},
+        follow=True,
+    )
+    assert "Merged 1 speaker(s) into Jane Doe; 2 talk(s) moved." in response.content.decode()
+    assert not Speaker.objects.filter(pk=dup.pk).exists()
+    assert _speaker_names(t1) == ["Jane Doe", "Co Author"]
+    assert _speaker_names(t2) == ["Co Author", "Jane Doe"]
+    assert Speaker.objects.get(pk=keep.pk).affiliation == "Oxford"
+    assert TalkSpeaker.objects.filter(speaker=keep).count() == 2
+
+
+def test_merge_action_needs_two_speakers(admin_client):
+    a = make_speaker()
+    response = admin_client.post(
+        reverse("admin:seminars_speaker_changelist"),
+        {"action": "merge_selected", ACTION_CHECKBOX_NAME: [a.pk]},
+        follow=True,
+    )
+    assert "Select at least two speakers to merge." in response.content.decode()
+
+
+def _speaker_names(talk):
+    return [s.name for s in Talk.objects.with_speakers().get(pk=talk.pk).speaker_list]

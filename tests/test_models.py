@@ -1,0 +1,127 @@
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from seminars.models import Series, Speaker, Talk
+from tests.factories import make_series, make_speaker, make_talk
+
+pytestmark = pytest.mark.django_db
+
+
+def test_talk_ending_before_it_starts_is_refused_by_the_database():
+    start = timezone.now()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_talk(start=start, end=start - dt.timedelta(minutes=1), duration=None)
+
+
+def test_talk_without_end_is_allowed():
+    talk = make_talk(duration=None)
+    assert Talk.objects.get(pk=talk.pk).end is None
+
+
+def test_two_talks_cannot_share_a_uid():
+    make_talk(uid="same@example.org")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_talk(uid="same@example.org")
+
+
+def test_talks_created_here_get_distinct_domain_qualified_uids():
+    a, b = make_talk(), make_talk()
+    assert a.uid != b.uid
+    assert a.uid.endswith("@seminars.localhost")
+
+
+def test_series_slug_is_unique():
+    make_series("Logic", slug="logic")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_series("Logic seminar", slug="logic")
+
+
+def test_speaker_slug_is_unique():
+    make_speaker("Ada Lovelace", slug="ada")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_speaker("Ada King", slug="ada")
+
+
+def test_deleting_a_series_with_talks_is_refused():
+    talk = make_talk()
+    with pytest.raises(Exception, match="protected"):
+        talk.series.delete()
+    assert Series.objects.filter(pk=talk.series_id).exists()
+
+
+def test_speakers_come_back_in_their_given_order():
+    c, a, b = make_speaker("Carol"), make_speaker("Alice"), make_speaker("Bob")
+    talk = make_talk(speakers=[c, a, b])
+    fetched = Talk.objects.with_speakers().get(pk=talk.pk)
+    assert [s.name for s in fetched.speaker_list] == ["Carol", "Alice", "Bob"]
+
+
+def test_talk_url_is_id_based_and_survives_a_title_edit():
+    talk = make_talk(title="First title")
+    assert talk.get_absolute_url() == f"/talks/{talk.pk}/first-title/"
+    talk.title = "A better title"
+    talk.save()
+    assert talk.get_absolute_url() == f"/talks/{talk.pk}/a-better-title/"
+
+
+def test_series_and_speaker_urls_use_their_slugs():
+    assert make_series("X", slug="x").get_absolute_url() == "/series/x/"
+    assert make_speaker("Y", slug="y").get_absolute_url() == "/speakers/y/"
+
+
+def test_upcoming_includes_talks_in_progress_and_excludes_finished_ones():
+    now = timezone.now()
+    running = make_talk(title="running", start=now - dt.timedelta(minutes=30))
+    later = make_talk(title="later", start=now + dt.timedelta(days=1))
+    make_talk(title="over", start=now - dt.timedelta(hours=3))
+    assert list(Talk.objects.upcoming(now)) == [running, later]
+
+
+def test_past_lists_finished_talks_newest_first():
+    now = timezone.now()
+    old = make_talk(start=now - dt.timedelta(days=10))
+    recent = make_talk(start=now - dt.timedelta(days=1))
+    make_talk(start=now + dt.timedelta(days=1))
+    assert list(Talk.objects.past(now)) == [recent, old]
+
+
+def test_talk_without_end_counts_as_over_once_started():
+    now = timezone.now()
+    make_talk(start=now - dt.timedelta(minutes=1), duration=None)
+    assert Talk.objects.upcoming(now).count() == 0
+
+
+def _plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return " ".join(str(row) for row in cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
+def test_upcoming_talks_query_uses_an_index():
+    assert "talk_finish_idx" in _plan(Talk.objects.upcoming())
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
+def test_talks_of_a_series_by_date_use_an_index():
+    series = make_series()
+    assert "talk_series_start_idx" in _plan(series.talks.order_by("start"))
+
+
+def test_cancel_and_reconfirm_raise_the_sequence_only_when_status_changes():
+    talk = make_talk()
+    assert Talk.objects.filter(pk=talk.pk).cancel() == 1
+    assert Talk.objects.filter(pk=talk.pk).cancel() == 0
+    talk.refresh_from_db()
+    assert (talk.status, talk.sequence) == ("cancelled", 1)
+    Talk.objects.filter(pk=talk.pk).reconfirm()
+    talk.refresh_from_db()
+    assert (talk.status, talk.sequence) == ("confirmed", 2)
+
+
+def test_speaker_str_shows_affiliation():
+    assert str(Speaker(name="Ada", affiliation="Analytical Engines")) == "Ada (Analytical Engines)"

@@ -31,7 +31,7 @@ class EventRecord:
 
 
 @dataclass(frozen=True)
-class Warning:
+class Notice:
     """Something skipped or repaired, named by the event's UID."""
 
     uid: str

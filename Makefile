@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format migrations-check clean
+.PHONY: run test format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: $(VENV)/.requirements-test
 format: $(VENV)/.requirements-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## bench: time imports (and later pages and feeds) against baselines in the same run
+bench: $(VENV)/.requirements-test
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

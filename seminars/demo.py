@@ -1,8 +1,13 @@
-"""The demo calendar: a few weekly series of made-up talks around today's date."""
+"""The demo calendar: a few weekly series of made-up talks around today's date.
+
+It is written as iCalendar and loaded through the importer, like any other feed.
+"""
 
 import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
+
+import icalendar
 
 SERIES = [
     {
@@ -126,3 +131,36 @@ def demo_talks(*, today: dt.date, time_zone: str) -> list[DemoTalk]:
         )
     )
     return talks
+
+
+def demo_calendars(*, today: dt.date, time_zone: str) -> dict[str, bytes]:
+    """One iCalendar file per demo series, keyed by series name."""
+    calendars = {}
+    for info in SERIES:
+        calendar = icalendar.Calendar()
+        calendar.add("PRODID", "-//Seminars//Demo calendar//EN")
+        calendar.add("VERSION", "2.0")
+        calendar.add("X-WR-CALNAME", info["name"])
+        calendar.add("X-WR-CALDESC", info["description"])
+        calendars[info["name"]] = calendar
+    stamp = dt.datetime.combine(today, dt.time(0), tzinfo=dt.UTC)
+    for talk in demo_talks(today=today, time_zone=time_zone):
+        event = icalendar.Event()
+        event.add("UID", talk.uid)
+        event.add("DTSTAMP", stamp)
+        event.add("SUMMARY", talk.title)
+        if talk.all_day:
+            event.add("DTSTART", talk.start.date())
+            event.add("DTEND", talk.end.date())
+        else:
+            event.add("DTSTART", talk.start.astimezone(dt.UTC))
+            event.add("DTEND", talk.end.astimezone(dt.UTC))
+        event.add("LOCATION", talk.venue)
+        speakers = ", ".join(f"{name} ({affiliation})" for name, affiliation in talk.speakers)
+        event.add(
+            "DESCRIPTION", f"Speakers: {speakers}\n\n{talk.abstract}" if speakers else talk.abstract
+        )
+        if talk.cancelled:
+            event.add("STATUS", "CANCELLED")
+        calendars[talk.series].add_component(event)
+    return {name: calendar.to_ical() for name, calendar in calendars.items()}

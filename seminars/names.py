@@ -1,13 +1,15 @@
 """Comparing people's names: one key for every spelling of the same name."""
 
+import functools
 import re
 import unicodedata
 
 # German-style transliterations, so that "Böck", "Boeck" and "Bock" compare equal.
 _TRANSLITERATED_UMLAUT = re.compile(r"(?<=[aou])e(?=[b-df-hj-np-tv-z])")
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
+@functools.lru_cache(maxsize=8192)
 def name_key(name: str) -> str:
     """Return a key that is equal for names differing only in case, accents, spacing, umlauts."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())

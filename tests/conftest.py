@@ -1,5 +1,7 @@
 import pytest
 
+from tests.feed_server import server  # noqa: F401  (a fixture)
+
 
 @pytest.fixture
 def admin_client(client, django_user_model):

@@ -56,3 +56,8 @@ def test_find_or_create_gives_new_speakers_unique_slugs():
     third = Speaker.objects.create(name="x", slug="ann-lee-2")
     assert other.slug == "ann-lee-smith"
     assert third.slug == "ann-lee-2"
+
+
+def test_name_key_keeps_names_in_other_scripts_apart():
+    assert name_key("张伟") == "张伟"
+    assert name_key("张伟") != name_key("李娜")

@@ -1,0 +1,30 @@
+"""Django set up for benchmarks: a throwaway SQLite database, never the developer's."""
+
+import os
+import tempfile
+from pathlib import Path
+
+_DIR = Path(tempfile.mkdtemp(prefix="seminars-bench-"))
+
+
+def setup_django():
+    os.environ["DATABASE_URL"] = f"sqlite:///{_DIR / 'bench.sqlite3'}"
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ["DEBUG"] = "0"
+    os.environ["ENV_FILE"] = os.devnull
+    os.environ["DJANGO_SETTINGS_MODULE"] = "seminars.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def empty_database():
+    from seminars.models import FeedSource, Series, Speaker, Talk
+
+    Talk.objects.all().delete()
+    Speaker.objects.all().delete()
+    FeedSource.objects.all().delete()
+    Series.objects.all().delete()

@@ -1,0 +1,326 @@
+"""Calendars → event records: times and zones, recurrence, cancellation, text fields."""
+
+import datetime as dt
+import hashlib
+import re
+from collections import deque
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+import recurring_ical_events
+import x_wr_timezone
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from .plaintext import to_plain_text
+from .records import EventRecord, Notice
+
+MAX_UID_LENGTH = 255
+# Recurrence expansion walks at most this many occurrences per event, whatever the cap.
+MAX_OCCURRENCES_WALKED = 100_000
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_OFFSET_IN_NAME = re.compile(r"\((?:UTC|GMT)\s*([+-])(\d{1,2}):?(\d{2})\)")
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+class SkipEvent(Exception):
+    """This event cannot be imported; str() says why."""
+
+
+def calendar_events(
+    calendar: icalendar.Calendar,
+    *,
+    site_tz: ZoneInfo,
+    horizon: dt.datetime,
+    max_occurrences: int,
+    notices: list[Notice],
+) -> list[EventRecord]:
+    """Return a record per event, and per occurrence of a recurring event up to `horizon`.
+
+    Events that cannot be imported are left out with a notice naming their UID.
+    """
+    default_tz = _calendar_zone(calendar, site_tz, notices)
+    if default_tz is not site_tz:
+        try:
+            calendar = x_wr_timezone.to_standard(calendar)
+        except Exception as error:  # a broken X-WR-TIMEZONE must not stop the import
+            notices.append(Notice("", f"X-WR-TIMEZONE could not be applied: {error}"))
+    context = _Context(site_tz=site_tz, default_tz=default_tz, notices=notices)
+    records = []
+    timezones = calendar.walk("VTIMEZONE")
+    for uid, components in _group_by_uid(calendar.walk("VEVENT")).items():
+        try:
+            records.extend(
+                _group_records(uid, components, timezones, context, horizon, max_occurrences)
+            )
+        except SkipEvent as reason:
+            notices.append(Notice(uid, f"skipped: {reason}"))
+    return records
+
+
+class _Context:
+    def __init__(self, *, site_tz, default_tz, notices):
+        self.site_tz = site_tz
+        self.default_tz = default_tz
+        self.notices = notices
+
+
+def _calendar_zone(calendar, site_tz, notices):
+    name = str(calendar.get("X-WR-TIMEZONE", "")).strip()
+    if not name:
+        return site_tz
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        notices.append(Notice("", f"unknown X-WR-TIMEZONE {name!r}; floating times use {site_tz}"))
+        return site_tz
+
+
+def _group_by_uid(events) -> dict[str, list[icalendar.Event]]:
+    groups: dict[str, list[icalendar.Event]] = {}
+    for event in events:
+        uid = str(event.get("UID", "")).strip() or _derived_uid(event)
+        groups.setdefault(uid, []).append(event)
+    return groups
+
+
+def _derived_uid(event) -> str:
+    """A UID from the event's content, stable across re-imports of the same feed."""
+    parts = [event.get("DTSTART"), event.get("SUMMARY"), event.get("LOCATION")]
+    content = "\x1f".join(p.to_ical().decode() if hasattr(p, "to_ical") else str(p) for p in parts)
+    return f"derived-{hashlib.sha1(content.encode()).hexdigest()[:24]}"
+
+
+def _bounded_uid(uid: str) -> str:
+    if len(uid) <= MAX_UID_LENGTH:
+        return uid
+    return f"long-{hashlib.sha1(uid.encode()).hexdigest()}"
+
+
+def _group_records(uid, components, timezones, context, horizon, max_occurrences):
+    masters = [c for c in components if "RECURRENCE-ID" not in c]
+    overrides = [c for c in components if "RECURRENCE-ID" in c]
+    if len(masters) > 1:
+        masters.sort(key=_version)
+        context.notices.append(
+            Notice(uid, f"the UID appears {len(masters)} times; kept the latest version")
+        )
+        masters = masters[-1:]
+    master = masters[0] if masters else None
+    if master is not None and not overrides and "RRULE" not in master and "RDATE" not in master:
+        return [_record(master, _bounded_uid(uid), context)]
+
+    mini = icalendar.Calendar()
+    mini.subcomponents.extend(timezones)
+    mini.subcomponents.extend(masters + overrides)
+    occurrences: deque = deque(maxlen=max_occurrences)
+    walked = 0
+    try:
+        for occurrence in recurring_ical_events.of(mini).after(_EPOCH):
+            if _as_datetime(occurrence.get("DTSTART").dt, context) > horizon:
+                break
+            walked += 1
+            if walked > MAX_OCCURRENCES_WALKED:
+                raise SkipEvent(f"more than {MAX_OCCURRENCES_WALKED} occurrences")
+            occurrences.append(occurrence)
+    except SkipEvent:
+        raise
+    except Exception as error:  # the recurrence library raises many types on broken rules
+        raise SkipEvent(f"recurrence cannot be expanded ({_first_line(error)})") from error
+    if walked > max_occurrences:
+        context.notices.append(
+            Notice(uid, f"{walked} occurrences before the horizon; kept the last {max_occurrences}")
+        )
+    records = []
+    for occurrence in occurrences:
+        occurrence_uid = _bounded_uid(f"{uid}/{_recurrence_key(occurrence, context)}")
+        try:
+            records.append(_record(occurrence, occurrence_uid, context))
+        except SkipEvent as reason:
+            context.notices.append(Notice(occurrence_uid, f"skipped: {reason}"))
+    return records
+
+
+def _version(component):
+    stamp = _stamp(component) or _EPOCH
+    return (_sequence(component), stamp)
+
+
+def _recurrence_key(occurrence, context) -> str:
+    rid = occurrence.get("RECURRENCE-ID") or occurrence.get("DTSTART")
+    value = rid.dt
+    if isinstance(value, dt.datetime):
+        return _as_datetime(value, context).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return value.strftime("%Y%m%d")
+
+
+def _as_datetime(value, context) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=context.default_tz)
+    return dt.datetime.combine(value, dt.time(0), tzinfo=context.site_tz)
+
+
+def _first_line(error) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
+def _record(component, uid: str, context) -> EventRecord:
+    start_prop = component.get("DTSTART")
+    if start_prop is None:
+        raise SkipEvent("no DTSTART")
+    start_value = _decoded_time(start_prop, uid, context)
+    all_day = not isinstance(start_value, dt.datetime)
+    if all_day:
+        start = dt.datetime.combine(start_value, dt.time(0), tzinfo=context.site_tz)
+        end = _all_day_end(component, start_value, uid, context)
+    else:
+        start = start_value
+        end = _timed_end(component, start, uid, context)
+    if component.errors:
+        context.notices.append(
+            Notice(uid, f"unreadable property ignored: {_first_line(component.errors[0][1])}")
+        )
+    title = _text(component, "SUMMARY").strip()
+    if not title:
+        context.notices.append(Notice(uid, "no SUMMARY; titled 'Untitled event'"))
+        title = "Untitled event"
+    return EventRecord(
+        uid=uid,
+        title=" ".join(title.split()),
+        start=start,
+        end=end,
+        all_day=all_day,
+        description=_description(component),
+        location=", ".join(line.strip() for line in _text(component, "LOCATION").splitlines()),
+        url=_url(component, uid, context),
+        contact=_contact(component),
+        status="cancelled" if _text(component, "STATUS").upper() == "CANCELLED" else "confirmed",
+        sequence=_sequence(component),
+        stamp=_stamp(component),
+        categories=_categories(component),
+    )
+
+
+def _decoded_time(prop, uid, context):
+    try:
+        value = prop.dt
+    except Exception as error:
+        raise SkipEvent(f"unreadable date ({_first_line(error)})") from error
+    if not isinstance(value, dt.date):
+        raise SkipEvent(f"unreadable date {value!r}")
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        tzid = prop.params.get("TZID")
+        value = value.replace(
+            tzinfo=_repair_zone(tzid, uid, context) if tzid else context.default_tz
+        )
+    return value
+
+
+def _repair_zone(tzid: str, uid: str, context) -> dt.tzinfo:
+    """A zone for a TZID that the calendar does not define and that is no IANA or Windows name."""
+    match = _OFFSET_IN_NAME.search(tzid)
+    if match is None:
+        raise SkipEvent(f"unknown time zone {tzid!r}")
+    sign, hours, minutes = match.groups()
+    offset = dt.timedelta(hours=int(hours), minutes=int(minutes)) * (-1 if sign == "-" else 1)
+    context.notices.append(
+        Notice(uid, f"unknown time zone {tzid!r}; used its UTC offset {sign}{hours}:{minutes}")
+    )
+    return dt.timezone(offset)
+
+
+def _all_day_end(component, start_date, uid, context) -> dt.datetime:
+    end_date = None
+    if "DTEND" in component:
+        end_value = _decoded_time(component["DTEND"], uid, context)
+        end_date = end_value.date() if isinstance(end_value, dt.datetime) else end_value
+    elif "DURATION" in component:
+        end_date = start_date + dt.timedelta(days=component["DURATION"].dt.days)
+    if end_date is None or end_date <= start_date:
+        end_date = start_date + dt.timedelta(days=1)  # DTEND is exclusive: one day at least
+    return dt.datetime.combine(end_date, dt.time(0), tzinfo=context.site_tz)
+
+
+def _timed_end(component, start, uid, context) -> dt.datetime | None:
+    if "DTEND" in component:
+        end = _decoded_time(component["DTEND"], uid, context)
+        if not isinstance(end, dt.datetime):
+            end = dt.datetime.combine(end, dt.time(0), tzinfo=start.tzinfo)
+    elif "DURATION" in component:
+        end = start + component["DURATION"].dt
+    else:
+        return None
+    if end < start:
+        context.notices.append(Notice(uid, "ends before it starts; end ignored"))
+        return None
+    return end
+
+
+def _text(component, name: str) -> str:
+    value = component.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return "" if value is None else str(value)
+
+
+def _description(component) -> str:
+    text = _text(component, "DESCRIPTION").strip() or _text(component, "X-ALT-DESC").strip()
+    return to_plain_text(text) if text else ""
+
+
+def _url(component, uid, context) -> str:
+    url = _text(component, "URL").strip()
+    if not url:
+        return ""
+    try:
+        _url_validator(url)
+    except ValidationError:
+        context.notices.append(Notice(uid, f"URL {url[:100]!r} is not an http(s) address; dropped"))
+        return ""
+    return url
+
+
+def _contact(component) -> str:
+    contact = _text(component, "CONTACT").strip()
+    if contact:
+        return contact
+    organizer = component.get("ORGANIZER")
+    if isinstance(organizer, list):
+        organizer = organizer[0] if organizer else None
+    if organizer is None:
+        return ""
+    name = str(organizer.params.get("CN", "")).strip().strip('"')
+    return name or str(organizer).removeprefix("mailto:").removeprefix("MAILTO:").strip()
+
+
+def _sequence(component) -> int:
+    try:
+        return max(0, int(str(component.get("SEQUENCE", 0)).strip() or 0))
+    except ValueError:
+        return 0
+
+
+def _stamp(component) -> dt.datetime | None:
+    for name in ("LAST-MODIFIED", "DTSTAMP"):
+        prop = component.get(name)
+        if prop is None:
+            continue
+        try:
+            value = prop.dt
+        except Exception:
+            continue
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return None
+
+
+def _categories(component) -> list[str]:
+    value = component.get("CATEGORIES")
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    names = []
+    for item in values:
+        names.extend(str(c).strip() for c in getattr(item, "cats", [item]))
+    return [n for n in names if n]

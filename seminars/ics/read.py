@@ -1,0 +1,84 @@
+"""Bytes → calendars: encodings, line endings, and a clear error for what is not a calendar."""
+
+import re
+
+import icalendar
+
+from .records import Notice
+
+BOM = b"\xef\xbb\xbf"
+_BEGIN_CAL = re.compile(r"^BEGIN:VCALENDAR\s*$", re.IGNORECASE | re.MULTILINE)
+_END_CAL = re.compile(r"^END:VCALENDAR\s*$", re.IGNORECASE | re.MULTILINE)
+_BEGIN_EVENT = re.compile(r"^BEGIN:VEVENT\s*$", re.IGNORECASE | re.MULTILINE)
+_END_EVENT = re.compile(r"^END:VEVENT\s*$", re.IGNORECASE | re.MULTILINE)
+_VTIMEZONE = re.compile(r"^BEGIN:VTIMEZONE\s*$.*?^END:VTIMEZONE\s*$\n?", re.I | re.M | re.S)
+
+
+class NotACalendar(Exception):
+    """The source as a whole cannot be read as a calendar; str() is one line for the user."""
+
+
+def decode(data: bytes, notices: list[Notice]) -> str:
+    """Return the text of a calendar file: UTF-8 with or without BOM, else Windows-1252."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+        encoding = "Windows-1252"
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+        encoding = "ISO-8859-1"
+    notices.append(Notice("", f"not valid UTF-8; read as {encoding}"))
+    return text
+
+
+def read_calendars(data: bytes, notices: list[Notice]) -> list[icalendar.Calendar]:
+    """Parse every VCALENDAR in `data`; raise NotACalendar when there is nothing to import."""
+    if not data.strip():
+        raise NotACalendar("the source is empty")
+    if b"\x00" in data[:4096]:
+        raise NotACalendar("the source is binary data, not a calendar")
+    text = decode(data, notices)
+    # Old Mac files end lines with a lone CR; the parser only splits on LF.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    head = text.lstrip()[:200].lower()
+    if not head.startswith("begin:vcalendar"):
+        if head.startswith(("<!doctype", "<html", "<?xml", "<")):
+            raise NotACalendar("the source is an HTML or XML page, not a calendar")
+        raise NotACalendar("the source is not a calendar (it does not start with BEGIN:VCALENDAR)")
+    if len(_BEGIN_CAL.findall(text)) != len(_END_CAL.findall(text)):
+        raise NotACalendar("the calendar is truncated: BEGIN:VCALENDAR without END:VCALENDAR")
+    if len(_BEGIN_EVENT.findall(text)) != len(_END_EVENT.findall(text)):
+        raise NotACalendar("the calendar is truncated: BEGIN:VEVENT without END:VEVENT")
+    try:
+        calendars = icalendar.Calendar.from_ical(text, multiple=True)
+    except Exception as error:  # the parser raises many types on broken input
+        calendars = _parse_without_timezones(text, error, notices)
+    if not any(calendar.walk("VEVENT") for calendar in calendars):
+        raise NotACalendar("the calendar has no events")
+    return calendars
+
+
+def _parse_without_timezones(text, error, notices) -> list[icalendar.Calendar]:
+    """Retry a calendar whose VTIMEZONE blocks break the parser, naming zones by TZID alone."""
+    stripped = _VTIMEZONE.sub("", text)
+    if stripped != text:
+        try:
+            calendars = icalendar.Calendar.from_ical(stripped, multiple=True)
+        except Exception:
+            pass
+        else:
+            notices.append(
+                Notice(
+                    "",
+                    "time zone definitions are malformed and were ignored; zones are "
+                    "looked up by their names",
+                )
+            )
+            return calendars
+    reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+    raise NotACalendar(f"the calendar cannot be parsed: {reason}") from error

@@ -1,0 +1,313 @@
+"""Event records → database: identity by UID, three-way merge, cancel what vanished.
+
+A talk keeps, in `Talk.imported`, the values it had when last imported. Comparing the feed's
+value, that snapshot and the talk's current value tells a change in the feed (taken) from an
+organiser's edit on this site (kept, and reported as a conflict).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import F, prefetch_related_objects
+from django.utils import timezone
+
+from ..models import FeedSource, Series, Speaker, Talk, TalkSpeaker
+from ..names import name_key
+from ..slugs import slug_for, unique_slug
+from .records import EventRecord, Notice, SpeakerRecord
+
+SYNCED_FIELDS = (
+    "title",
+    "abstract",
+    "start",
+    "end",
+    "all_day",
+    "venue",
+    "url",
+    "contact",
+    "status",
+)
+MAX_ABSTRACT = 100_000
+BATCH = 2000
+
+
+@dataclass
+class SyncResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    cancelled: int = 0
+    skipped: int = 0
+    notices: list[Notice] = field(default_factory=list)
+    conflicts: list[Notice] = field(default_factory=list)
+
+
+def _cut(value: str, limit: int, what: str, uid: str, notices: list[Notice]) -> str:
+    if len(value) <= limit:
+        return value
+    notices.append(Notice(uid, f"{what} longer than {limit} characters; cut"))
+    return value[: limit - 1].rstrip() + "…"
+
+
+def talk_values(record: EventRecord, notices: list[Notice]) -> dict:
+    """The Talk field values an event record asks for, cut to the fields' lengths."""
+    url = record.url
+    if len(url) > Talk._meta.get_field("url").max_length:
+        notices.append(Notice(record.uid, "URL too long; dropped"))
+        url = ""
+    return {
+        "title": _cut(record.title, 500, "title", record.uid, notices),
+        "abstract": _cut(record.description, MAX_ABSTRACT, "description", record.uid, notices),
+        "start": record.start,
+        "end": record.end,
+        "all_day": record.all_day,
+        "venue": _cut(record.location, 500, "location", record.uid, notices),
+        "url": url,
+        "contact": _cut(record.contact, 300, "contact", record.uid, notices),
+        "status": record.status,
+    }
+
+
+def _speakers_of(record: EventRecord, notices) -> list[SpeakerRecord]:
+    seen, speakers = set(), []
+    for s in record.speakers:
+        name = _cut(" ".join(s.name.split()), 200, "speaker name", record.uid, notices)
+        key = name_key(name)
+        if key and key not in seen:
+            seen.add(key)
+            affiliation = _cut(s.affiliation.strip(), 300, "affiliation", record.uid, notices)
+            speakers.append(SpeakerRecord(name, affiliation))
+    return speakers
+
+
+def _snapshot_value(value):
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    return value
+
+
+def snapshot(values: dict, speakers: list[SpeakerRecord]) -> dict:
+    """The JSON form of imported values, kept on the talk to detect later edits."""
+    snap = {name: _snapshot_value(values[name]) for name in SYNCED_FIELDS}
+    snap["speakers"] = [[s.name, s.affiliation] for s in speakers]
+    return snap
+
+
+def latest_per_uid(records: list[EventRecord], notices: list[Notice]) -> list[EventRecord]:
+    """One record per UID: the highest SEQUENCE, then the latest stamp."""
+    chosen: dict[str, EventRecord] = {}
+    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+    for record in records:
+        other = chosen.get(record.uid)
+        if other is None:
+            chosen[record.uid] = record
+            continue
+        notices.append(Notice(record.uid, "the UID appears more than once; kept the latest"))
+        if (record.sequence, record.stamp or epoch) >= (other.sequence, other.stamp or epoch):
+            chosen[record.uid] = record
+    return list(chosen.values())
+
+
+def sync_records(
+    records: list[EventRecord],
+    *,
+    source: FeedSource,
+    series: Series,
+    skipped_uids: set[str] = frozenset(),
+    now: dt.datetime | None = None,
+    progress=None,
+) -> SyncResult:
+    """Create, update and cancel the talks of `source` so they match `records`.
+
+    Writes talks, their speaker links and new speakers; call it inside a transaction.
+    `skipped_uids` are events of the feed that could not be read this time: their talks
+    are left alone rather than cancelled.
+    """
+    now = now or timezone.now()
+    result = SyncResult()
+    notices = result.notices
+    records = latest_per_uid(records, notices)
+    existing = _existing_talks([r.uid for r in records])
+    owners = {
+        s.pk: s.location
+        for s in FeedSource.objects.filter(
+            pk__in={t.source_id for t in existing.values() if t.source_id != source.pk}
+        )
+    }
+
+    new_talks, new_speakers, to_merge = [], [], []
+    for index, record in enumerate(records):
+        if progress and index % 500 == 0:
+            progress(index, len(records))
+        talk = existing.get(record.uid)
+        values = talk_values(record, notices)
+        speakers = _speakers_of(record, notices)
+        snap = snapshot(values, speakers)
+        if talk is None:
+            talk = Talk(
+                uid=record.uid,
+                series=series,
+                source=source,
+                slug=slug_for(values["title"], max_length=80, fallback="talk"),
+                imported=snap,
+                created=now,
+                updated=now,
+                **values,
+            )
+            new_talks.append(talk)
+            new_speakers.append(speakers)
+        elif talk.source_id != source.pk:
+            owner = owners.get(talk.source_id, "a talk created on this site")
+            notices.append(Notice(record.uid, f"skipped: the UID belongs to {owner}"))
+            result.skipped += 1
+        elif talk.imported == snap:
+            result.unchanged += 1
+        else:
+            to_merge.append((talk, values, speakers, snap))
+
+    # Only talks whose feed values changed need their current speakers.
+    prefetch_related_objects([t for t, *_ in to_merge], "talk_speakers__speaker")
+    changed_talks, changed_fields, speaker_changes = [], set(), {}
+    for talk, values, speakers, snap in to_merge:
+        fields, replace_speakers = _merge(talk, values, speakers, snap, result)
+        talk.imported = snap
+        changed_talks.append(talk)
+        changed_fields.add("imported")
+        if replace_speakers:
+            speaker_changes[talk.pk] = speakers
+        if fields or replace_speakers:
+            talk.sequence += 1
+            talk.updated = now
+            changed_fields.update(fields, {"sequence", "updated"})
+            if "title" in fields:
+                talk.slug = slug_for(talk.title, max_length=80, fallback="talk")
+                changed_fields.add("slug")
+            if "status" in fields and talk.status == Talk.Status.CANCELLED:
+                result.cancelled += 1
+            else:
+                result.updated += 1
+        else:
+            result.unchanged += 1
+
+    result.created = sum(1 for t in new_talks if t.status == Talk.Status.CONFIRMED)
+    result.cancelled += len(new_talks) - result.created
+    Talk.objects.bulk_create(new_talks, batch_size=BATCH)
+    if changed_talks:
+        Talk.objects.bulk_update(changed_talks, sorted(changed_fields), batch_size=BATCH)
+    links = list(zip(new_talks, new_speakers, strict=True))
+    links += [
+        (existing_talk, speaker_changes[existing_talk.pk])
+        for existing_talk in changed_talks
+        if existing_talk.pk in speaker_changes
+    ]
+    TalkSpeaker.objects.filter(talk_id__in=list(speaker_changes)).delete()
+    _link_speakers(links)
+    result.cancelled += _cancel_vanished(source, {r.uid for r in records}, skipped_uids, now=now)
+    return result
+
+
+def _existing_talks(uids: list[str]) -> dict[str, Talk]:
+    talks = {}
+    for i in range(0, len(uids), BATCH):
+        talks.update((t.uid, t) for t in Talk.objects.filter(uid__in=uids[i : i + BATCH]))
+    return talks
+
+
+def _merge(talk: Talk, values: dict, speakers, snap: dict, result: SyncResult):
+    """Apply the feed's changes that don't clash with an edit made here; return what changed."""
+    last = talk.imported or {}
+    fields = []
+    for name in SYNCED_FIELDS:
+        new, old = snap[name], last.get(name)
+        current = _snapshot_value(getattr(talk, name))
+        if new == old or current == new:
+            continue
+        if name not in last or current == old:
+            setattr(talk, name, values[name])
+            fields.append(name)
+        else:
+            result.conflicts.append(
+                Notice(talk.uid, f"{name} was edited on this site; kept the edit")
+            )
+    current_names = [ts.speaker.name for ts in talk.talk_speakers.all()]
+    last_names = [name for name, _ in last.get("speakers", [])]
+    new_names = [s.name for s in speakers]
+    replace = False
+    if snap["speakers"] != last.get("speakers") and new_names != current_names:
+        if "speakers" not in last or current_names == last_names:
+            replace = True
+        else:
+            result.conflicts.append(
+                Notice(talk.uid, "speakers were edited on this site; kept the edit")
+            )
+    return fields, replace
+
+
+def _link_speakers(links: list[tuple[Talk, list[SpeakerRecord]]]) -> None:
+    """Create the TalkSpeaker rows, finding or creating each speaker by name once."""
+    wanted = {}
+    for _, speakers in links:
+        for s in speakers:
+            wanted.setdefault(name_key(s.name), s)
+    if not wanted:
+        return
+    found: dict[str, Speaker] = {}
+    keys = list(wanted)
+    for i in range(0, len(keys), BATCH):
+        for speaker in Speaker.objects.filter(name_key__in=keys[i : i + BATCH]).order_by("-id"):
+            found[speaker.name_key] = speaker  # the oldest one wins
+    fill = []
+    for key, s in wanted.items():
+        speaker = found.get(key)
+        if speaker is not None and s.affiliation and not speaker.affiliation:
+            speaker.affiliation = s.affiliation
+            fill.append(speaker)
+    if fill:
+        Speaker.objects.bulk_update(fill, ["affiliation"], batch_size=BATCH)
+    missing = [key for key in wanted if key not in found]
+    slugs = _unique_slugs([wanted[key].name for key in missing])
+    created = [
+        Speaker(name=wanted[key].name, affiliation=wanted[key].affiliation, slug=slug, name_key=key)
+        for key, slug in zip(missing, slugs, strict=True)
+    ]
+    Speaker.objects.bulk_create(created, batch_size=BATCH)
+    found.update((s.name_key, s) for s in created)
+    rows = [
+        TalkSpeaker(talk=talk, speaker=found[name_key(s.name)], position=position)
+        for talk, speakers in links
+        for position, s in enumerate(speakers)
+    ]
+    TalkSpeaker.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _unique_slugs(names: list[str]) -> list[str]:
+    """Slugs for new speakers, unique among themselves and the speakers already stored."""
+    bases = [slug_for(name, max_length=45, fallback="speaker") for name in names]
+    distinct = sorted(set(bases))
+    taken = set()
+    for i in range(0, len(distinct), BATCH):
+        batch = distinct[i : i + BATCH]
+        taken.update(Speaker.objects.filter(slug__in=batch).values_list("slug", flat=True))
+    slugs = []
+    for base in bases:
+        slug = unique_slug(Speaker, base, taken=taken) if base in taken else base
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
+def _cancel_vanished(source, seen: set[str], skipped: set[str], *, now) -> int:
+    """Cancel future talks of `source` that the feed no longer has; return how many."""
+    candidates = Talk.objects.filter(source=source, start__gte=now, status=Talk.Status.CONFIRMED)
+    vanished = []
+    for talk in candidates.only("pk", "uid", "imported"):
+        if talk.uid in seen or talk.uid in skipped or talk.uid.split("/", 1)[0] in skipped:
+            continue
+        talk.imported = {**talk.imported, "status": Talk.Status.CANCELLED}
+        vanished.append(talk)
+    if vanished:
+        Talk.objects.bulk_update(vanished, ["imported"], batch_size=BATCH)
+        Talk.objects.filter(pk__in=[t.pk for t in vanished]).update(
+            status=Talk.Status.CANCELLED, sequence=F("sequence") + 1, updated=now
+        )
+    return len(vanished)

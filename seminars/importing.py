@@ -1,0 +1,233 @@
+"""Importing one calendar source from start to end: fetch, read, refine, sync, record.
+
+Each source is one transaction: it is imported whole or not at all.
+"""
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .ics.dialects import dialect_for
+from .ics.events import calendar_events
+from .ics.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError, fetch, is_url
+from .ics.read import NotACalendar, read_calendars
+from .ics.sync import SyncResult, sync_records
+from .models import FeedSource, Series
+from .slugs import slug_for, unique_slug
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ImportOptions:
+    series: str = ""  # name or slug; else the calendar's X-WR-CALNAME
+    dry_run: bool = False
+    strict: bool = False
+    horizon_days: int = 365
+    max_occurrences: int = 1000
+    max_bytes: int = DEFAULT_MAX_BYTES
+    timeout: float = DEFAULT_TIMEOUT
+
+
+@dataclass
+class ImportReport:
+    location: str
+    error: str = ""
+    not_modified: bool = False
+    series: str = ""
+    result: SyncResult = field(default_factory=SyncResult)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error)
+
+
+class ImportFailed(Exception):
+    """The source cannot be imported; str() is one line for the user."""
+
+
+def source_location(location: str, *, series: str = "") -> str:
+    """How a source is recorded: URLs as given, files by absolute path, stdin per series."""
+    if location == "-":
+        return f"stdin:{slug_for(series)}" if series else "stdin"
+    if is_url(location):
+        return location
+    return os.path.abspath(location)
+
+
+def import_source(location: str, options: ImportOptions, *, stdin=None, progress=None):
+    """Fetch and import one source; return its report (never raises for bad input).
+
+    Writes the talks, speakers and series the calendar asks for, and records the run on the
+    source's FeedSource row (unless it is a dry run).
+    """
+    recorded = source_location(location, series=options.series)
+    report = ImportReport(location=recorded)
+    source = FeedSource.objects.filter(location=recorded).first()
+    try:
+        fetched = fetch(
+            location,
+            etag=source.etag if source else "",
+            last_modified=source.last_modified if source else "",
+            max_bytes=options.max_bytes,
+            timeout=options.timeout,
+            stdin=stdin,
+        )
+        if fetched.not_modified:
+            report.not_modified = True
+            if not options.dry_run:
+                FeedSource.objects.filter(pk=source.pk).update(
+                    last_run=timezone.now(), last_error=""
+                )
+            return report
+        import_data(
+            fetched.data,
+            recorded,
+            options,
+            report=report,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            progress=progress,
+        )
+    except (FetchError, ImportFailed) as error:
+        report.error = str(error)
+    except DatabaseError as error:
+        logger.exception("import of %s failed in the database", recorded)
+        report.error = f"database error, nothing imported: {str(error).splitlines()[0]}"
+    if report.error and not options.dry_run:
+        _record_failure(recorded, report.error)
+    return report
+
+
+def import_data(
+    data: bytes,
+    location: str,
+    options: ImportOptions,
+    *,
+    report: ImportReport | None = None,
+    etag: str = "",
+    last_modified: str = "",
+    progress=None,
+) -> ImportReport:
+    """Import calendar bytes as the source `location`; raise ImportFailed with nothing written."""
+    report = report or ImportReport(location=location)
+    notices = report.result.notices
+    try:
+        calendars = read_calendars(data, notices)
+    except NotACalendar as error:
+        raise ImportFailed(str(error)) from error
+
+    series_name = options.series or _calendar_name(calendars)
+    existing_source = FeedSource.objects.filter(location=location).select_related("series").first()
+    if not series_name and existing_source and existing_source.series:
+        series_name = existing_source.series.name
+    if not series_name:
+        raise ImportFailed("no series: pass --series NAME (the calendar has no X-WR-CALNAME)")
+
+    now = timezone.now()
+    horizon = now + dt.timedelta(days=options.horizon_days)
+    site_tz = ZoneInfo(settings.TIME_ZONE)
+    records, skipped = [], set()
+    for calendar in calendars:
+        dialect = dialect_for(str(calendar.get("PRODID", "")))
+        before = len(notices)
+        events = calendar_events(
+            calendar,
+            site_tz=site_tz,
+            horizon=horizon,
+            max_occurrences=options.max_occurrences,
+            notices=notices,
+        )
+        skipped.update(n.uid for n in notices[before:] if n.message.startswith("skipped"))
+        records.extend(dialect.refine(event) for event in events)
+
+    with transaction.atomic():
+        series = _series(series_name, description=_calendar_description(calendars))
+        source = _locked_source(location, series)
+        result = sync_records(
+            records,
+            source=source,
+            series=series,
+            skipped_uids=skipped,
+            now=now,
+            progress=progress,
+        )
+        result.notices = notices + result.notices
+        result.skipped += len(skipped)
+        report.result, report.series = result, series.name
+        if options.strict and result.notices:
+            raise ImportFailed(f"{len(result.notices)} warning(s) with --strict, nothing imported")
+        source.last_run = source.last_success = now
+        source.last_error = ""
+        source.etag, source.last_modified = etag, last_modified
+        source.created_count = result.created
+        source.updated_count = result.updated
+        source.unchanged_count = result.unchanged
+        source.cancelled_count = result.cancelled
+        source.skipped_count = result.skipped
+        source.save()
+        if options.dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _calendar_name(calendars) -> str:
+    for calendar in calendars:
+        name = str(calendar.get("X-WR-CALNAME", "")).strip()
+        if name:
+            return name[:200]
+    return ""
+
+
+def _calendar_description(calendars) -> str:
+    return next((str(c["X-WR-CALDESC"]).strip() for c in calendars if "X-WR-CALDESC" in c), "")
+
+
+def _series(name: str, *, description: str = "") -> Series:
+    """The series called `name` (or with that slug), created when missing."""
+    series = Series.objects.filter(Q(name__iexact=name) | Q(slug=name)).first()
+    if series is None:
+        series = Series.objects.filter(slug=slug_for(name, max_length=100)).first()
+    if series is None:
+        series = Series.objects.create(
+            name=name,
+            slug=unique_slug(Series, name, fallback="series"),
+            description=description,
+        )
+    return series
+
+
+def _locked_source(location: str, series: Series) -> FeedSource:
+    """The FeedSource row, locked so that two imports of one source run one after the other."""
+    try:
+        with transaction.atomic():
+            FeedSource.objects.get_or_create(location=location, defaults={"series": series})
+    except IntegrityError:
+        pass  # created by a concurrent import a moment ago
+    source = FeedSource.objects.select_for_update().get(location=location)
+    if source.series_id is None:
+        source.series = series
+    return source
+
+
+def _record_failure(location: str, error: str) -> None:
+    now = timezone.now()
+    updated = FeedSource.objects.filter(location=location).update(last_run=now, last_error=error)
+    if not updated:
+        FeedSource.objects.create(location=location, last_run=now, last_error=error)
+
+
+def sources_to_refresh():
+    """Every recorded URL source, for `import_ics --all`."""
+    return FeedSource.objects.filter(
+        Q(location__startswith="http://")
+        | Q(location__startswith="https://")
+        | Q(location__startswith="webcal://")
+    ).select_related("series")

@@ -1,0 +1,128 @@
+"""manage.py import_ics: import talks from iCalendar files or URLs."""
+
+import dataclasses
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from seminars.importing import ImportOptions, import_source, sources_to_refresh
+
+
+class Command(BaseCommand):
+    help = (
+        "Import talks from iCalendar sources into a series. Re-running is a sync: changed "
+        "events are updated, vanished future ones cancelled, nothing is duplicated, and "
+        "edits made in the admin are kept."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "sources",
+            nargs="*",
+            metavar="SOURCE",
+            help="a file path, - for standard input, or an http(s):// or webcal:// URL",
+        )
+        parser.add_argument(
+            "--series",
+            default="",
+            metavar="NAME",
+            help="series the talks go into, by name or slug (created when missing); "
+            "default: the calendar's X-WR-CALNAME",
+        )
+        parser.add_argument(
+            "--all", action="store_true", help="re-sync every recorded URL source (for cron)"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
+        parser.add_argument(
+            "--strict", action="store_true", help="fail a source on any warning, writing nothing"
+        )
+        parser.add_argument(
+            "--horizon-days",
+            type=int,
+            default=365,
+            metavar="DAYS",
+            help="expand recurring events this far ahead (default 365)",
+        )
+        parser.add_argument(
+            "--max-occurrences",
+            type=int,
+            default=1000,
+            metavar="N",
+            help="keep at most N occurrences of one recurring event (default 1000)",
+        )
+        parser.add_argument(
+            "--max-size",
+            type=int,
+            default=50,
+            metavar="MB",
+            help="refuse sources larger than this (default 50 MB)",
+        )
+        parser.add_argument(
+            "--timeout", type=float, default=30, metavar="SECONDS", help="for URLs (default 30)"
+        )
+
+    def handle(self, *args, **options):
+        for name in ("horizon_days", "max_occurrences", "max_size"):
+            if options[name] < 1:
+                raise CommandError(f"--{name.replace('_', '-')} must be at least 1")
+        base = ImportOptions(
+            series=options["series"].strip(),
+            dry_run=options["dry_run"],
+            strict=options["strict"],
+            horizon_days=options["horizon_days"],
+            max_occurrences=options["max_occurrences"],
+            max_bytes=options["max_size"] * 1024 * 1024,
+            timeout=options["timeout"],
+        )
+        jobs = [(location, base) for location in options["sources"]]
+        if options["all"]:
+            for source in sources_to_refresh():
+                series = source.series.name if source.series else base.series
+                jobs.append((source.location, dataclasses.replace(base, series=series)))
+        if not jobs:
+            raise CommandError("name at least one SOURCE (a file, - or a URL), or use --all")
+        if options["sources"].count("-") > 1:
+            raise CommandError("standard input (-) can be read only once")
+
+        progress = self._progress if self.stdout.isatty() else None
+        failed = 0
+        for location, job_options in jobs:
+            try:
+                report = import_source(
+                    location, job_options, stdin=sys.stdin.buffer, progress=progress
+                )
+            except Exception as error:
+                if options["traceback"]:
+                    raise
+                self.stderr.write(
+                    f"{location}: failed: unexpected error: {error} (see --traceback)"
+                )
+                failed += 1
+                continue
+            self._print(report, dry_run=base.dry_run)
+            failed += report.failed
+        if failed:
+            raise CommandError(f"{failed} of {len(jobs)} source(s) failed")
+
+    def _progress(self, done, total):
+        self.stderr.write(f"\r  {done}/{total} events", ending="")
+        self.stderr.flush()
+
+    def _print(self, report, *, dry_run):
+        r = report.result
+        for notice in dict.fromkeys(r.notices):
+            self.stdout.write(f"  warning: {notice}")
+        for conflict in dict.fromkeys(r.conflicts):
+            self.stdout.write(f"  conflict: {conflict}")
+        if report.failed:
+            self.stderr.write(f"{report.location}: failed: {report.error}")
+            return
+        if report.not_modified:
+            self.stdout.write(f"{report.location}: not modified since the last import")
+            return
+        suffix = " (dry run: nothing written)" if dry_run else ""
+        self.stdout.write(
+            f"{report.location}: {r.created} created, {r.updated} updated, "
+            f"{r.unchanged} unchanged, {r.cancelled} cancelled, {r.skipped} skipped "
+            f"into {report.series!r}{suffix}"
+        )

@@ -1,0 +1,257 @@
+import gzip
+import io
+import os
+import socket
+
+import pytest
+
+from seminars.ics.fetch import (
+    DEFAULT_MAX_BYTES,
+    USER_AGENT,
+    Fetched,
+    FetchError,
+    fetch,
+    http_url,
+    is_url,
+)
+from tests.feed_server import CALENDAR, Reply
+
+LAST_MODIFIED = "Tue, 01 Oct 2024 09:00:00 GMT"
+
+
+def _fetch_error(location, **kwargs):
+    with pytest.raises(FetchError) as excinfo:
+        fetch(location, **kwargs)
+    return str(excinfo.value)
+
+
+def _unused_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Locations
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://example.org/a.ics",
+        "https://example.org/a.ics",
+        "HTTPS://example.org/a.ics",
+        "webcal://example.org/a.ics",
+        "Webcal://example.org/a.ics",
+        "webcals://example.org/a.ics",
+    ],
+)
+def test_web_locations_are_urls(location):
+    assert is_url(location) is True
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["-", "talks.ics", "/tmp/http://x.ics", "ftp://example.org/a.ics", "file:///tmp/a.ics"],
+)
+def test_other_locations_are_not_urls(location):
+    assert is_url(location) is False
+
+
+@pytest.mark.parametrize(
+    ("location", "url"),
+    [
+        ("webcal://example.org/a.ics", "https://example.org/a.ics"),
+        ("WEBCAL://Example.org/A.ics", "https://Example.org/A.ics"),
+        ("webcals://example.org/a.ics", "https://example.org/a.ics"),
+        ("http://example.org/a.ics", "http://example.org/a.ics"),
+        ("HTTPS://example.org/a.ics?x=1", "https://example.org/a.ics?x=1"),
+    ],
+)
+def test_webcal_urls_are_requested_over_https(location, url):
+    assert http_url(location) == url
+
+
+# Files and standard input
+
+
+def test_file_is_read_as_bytes(tmp_path):
+    path = tmp_path / "talks.ics"
+    path.write_bytes(CALENDAR)
+    assert fetch(str(path)) == Fetched(data=CALENDAR)
+
+
+def test_missing_file_is_an_error_naming_the_path(tmp_path):
+    path = tmp_path / "missing.ics"
+    assert _fetch_error(str(path)) == f"No such file: {path}"
+
+
+def test_directory_is_an_error_naming_the_path(tmp_path):
+    assert _fetch_error(str(tmp_path)) == f"{tmp_path} is a directory, not a file"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_file_is_an_error_naming_the_path(tmp_path):
+    path = tmp_path / "secret.ics"
+    path.write_bytes(CALENDAR)
+    path.chmod(0)
+    assert _fetch_error(str(path)) == f"Permission denied: {path}"
+
+
+def test_file_at_the_limit_is_read(tmp_path):
+    path = tmp_path / "talks.ics"
+    path.write_bytes(b"x" * 1024)
+    assert fetch(str(path), max_bytes=1024) == Fetched(data=b"x" * 1024)
+
+
+def test_file_over_the_limit_is_refused(tmp_path):
+    path = tmp_path / "talks.ics"
+    path.write_bytes(b"x" * 1025)
+    message = _fetch_error(str(path), max_bytes=1024)
+    assert message == f"{path} is larger than the 1 KB limit"
+
+
+def test_file_over_the_default_limit_is_refused_before_reading(tmp_path):
+    path = tmp_path / "huge.ics"
+    with path.open("wb") as file:
+        file.truncate(DEFAULT_MAX_BYTES + 1)  # sparse: costs no disk and no time
+    assert _fetch_error(str(path)) == f"{path} is larger than the 50 MB limit"
+
+
+def test_dash_reads_standard_input():
+    assert fetch("-", stdin=io.BytesIO(CALENDAR)) == Fetched(data=CALENDAR)
+
+
+def test_standard_input_over_the_limit_is_refused():
+    message = _fetch_error("-", stdin=io.BytesIO(b"x" * 2049), max_bytes=2048)
+    assert message == "Standard input is larger than the 2 KB limit"
+
+
+# URLs
+
+
+def test_url_gives_body_etag_and_last_modified(server):
+    server.replies["/talks.ics"] = Reply(
+        headers={"ETag": '"v1"', "Last-Modified": LAST_MODIFIED, "Content-Type": "text/calendar"}
+    )
+    fetched = fetch(f"{server.url}/talks.ics")
+    assert fetched == Fetched(data=CALENDAR, etag='"v1"', last_modified=LAST_MODIFIED)
+    [headers] = server.seen
+    assert headers["User-Agent"] == USER_AGENT
+    assert headers["Accept"] == "text/calendar, */*;q=0.5"
+    assert headers["Accept-Encoding"] == "gzip"
+    assert headers["If-None-Match"] is None
+    assert headers["If-Modified-Since"] is None
+
+
+def test_url_without_validators_gives_empty_ones(server):
+    server.replies["/talks.ics"] = Reply()
+    assert fetch(f"{server.url}/talks.ics") == Fetched(data=CALENDAR)
+
+
+def test_unchanged_url_answers_304_and_keeps_the_validators_sent(server):
+    server.replies["/talks.ics"] = Reply(headers={"ETag": '"v1"'})
+    fetched = fetch(f"{server.url}/talks.ics", etag='"v1"', last_modified=LAST_MODIFIED)
+    assert fetched == Fetched(
+        data=None, etag='"v1"', last_modified=LAST_MODIFIED, not_modified=True
+    )
+    [headers] = server.seen
+    assert headers["If-None-Match"] == '"v1"'
+    assert headers["If-Modified-Since"] == LAST_MODIFIED
+
+
+def test_changed_url_gives_the_new_body_and_etag(server):
+    server.replies["/talks.ics"] = Reply(headers={"ETag": '"v2"'})
+    fetched = fetch(f"{server.url}/talks.ics", etag='"v1"')
+    assert fetched == Fetched(data=CALENDAR, etag='"v2"')
+
+
+def test_redirect_is_followed(server):
+    server.replies["/old.ics"] = Reply(status=301, body=b"", headers={"Location": "/talks.ics"})
+    server.replies["/talks.ics"] = Reply(headers={"ETag": '"v1"'})
+    assert fetch(f"{server.url}/old.ics") == Fetched(data=CALENDAR, etag='"v1"')
+    assert len(server.seen) == 2
+
+
+def test_redirect_loop_is_one_line_error(server):
+    server.replies["/loop.ics"] = Reply(status=302, body=b"", headers={"Location": "/loop.ics"})
+    url = f"{server.url}/loop.ics"
+    assert _fetch_error(url) == (
+        f"Could not follow the redirect from {url}: "
+        "The HTTP server returned a redirect error that would lead to an infinite loop."
+    )
+
+
+def test_webcal_url_is_fetched_with_the_given_scheme(server):
+    server.replies["/talks.ics"] = Reply()
+    location = server.url.replace("http://", "webcal://") + "/talks.ics"
+    assert fetch(location, webcal_scheme="http") == Fetched(data=CALENDAR)
+
+
+def test_gzip_body_is_decompressed(server):
+    server.replies["/talks.ics"] = Reply(
+        body=gzip.compress(CALENDAR), headers={"Content-Encoding": "gzip"}
+    )
+    assert fetch(f"{server.url}/talks.ics") == Fetched(data=CALENDAR)
+
+
+def test_gzip_bomb_is_refused_once_decompressed(server):
+    bomb = gzip.compress(bytes(10 * 1024 * 1024))
+    server.replies["/bomb.ics"] = Reply(body=bomb, headers={"Content-Encoding": "gzip"})
+    url = f"{server.url}/bomb.ics"
+    assert len(bomb) < 1024 * 1024
+    message = _fetch_error(url, max_bytes=1024 * 1024)
+    assert message == f"{url} is larger than the 1 MB limit once decompressed"
+
+
+def test_corrupt_gzip_is_an_error(server):
+    server.replies["/talks.ics"] = Reply(body=CALENDAR, headers={"Content-Encoding": "gzip"})
+    url = f"{server.url}/talks.ics"
+    assert _fetch_error(url) == f"Corrupt gzip data from {url}: Not a gzipped file (b'BE')"
+
+
+def test_truncated_gzip_is_an_error(server):
+    body = gzip.compress(CALENDAR)[:-10]
+    server.replies["/talks.ics"] = Reply(body=body, headers={"Content-Encoding": "gzip"})
+    url = f"{server.url}/talks.ics"
+    assert _fetch_error(url) == (
+        f"Corrupt gzip data from {url}: "
+        "Compressed file ended before the end-of-stream marker was reached"
+    )
+
+
+def test_unrequested_content_encoding_is_an_error(server):
+    server.replies["/talks.ics"] = Reply(headers={"Content-Encoding": "br"})
+    url = f"{server.url}/talks.ics"
+    assert _fetch_error(url) == f"Unsupported Content-Encoding 'br' from {url}"
+
+
+@pytest.mark.parametrize("content_length", [True, False], ids=["declared", "undeclared"])
+def test_http_body_over_the_limit_is_refused(server, content_length):
+    server.replies["/big.ics"] = Reply(body=b"x" * 3000, content_length=content_length)
+    url = f"{server.url}/big.ics"
+    assert _fetch_error(url, max_bytes=2048) == f"{url} is larger than the 2 KB limit"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"), [(404, "Not Found"), (500, "Internal Server Error"), (410, "Gone")]
+)
+def test_http_error_status_is_one_line_error(server, status, reason):
+    server.replies["/talks.ics"] = Reply(status=status, body=b"<html>\n<p>Oops</p>\n</html>")
+    url = f"{server.url}/talks.ics"
+    assert _fetch_error(url) == f"HTTP {status} {reason} from {url}"
+
+
+def test_connection_refused_is_an_error():
+    url = f"http://127.0.0.1:{_unused_port()}/talks.ics"
+    assert _fetch_error(url) == f"Could not connect to {url}: connection refused"
+
+
+def test_silent_server_times_out(server):
+    server.replies["/slow.ics"] = Reply(hang=True)
+    url = f"{server.url}/slow.ics"
+    assert _fetch_error(url, timeout=0.5) == f"Could not fetch {url}: timed out after 0.5 s"
+
+
+def test_malformed_url_is_an_error():
+    url = "http://127.0.0.1:port/talks.ics"
+    assert _fetch_error(url) == f"Not a valid URL: {url} (nonnumeric port: 'port')"

@@ -1,0 +1,529 @@
+"""The import_ics command on files we wrote: times, recurrence, sync, bad input."""
+
+import datetime as dt
+import io
+import sys
+from io import StringIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from seminars.models import FeedSource, Series, Speaker, Talk
+from tests.factories import ics_calendar, ics_event, ics_time, make_series
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data"
+UTC = dt.UTC
+LONDON = ZoneInfo("Europe/London")
+
+
+def run_import(*args):
+    """Run import_ics; return (exit code, stdout, stderr) as a user sees them."""
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_ics", *[str(a) for a in args], stdout=out, stderr=err)
+    except CommandError as error:
+        return 1, out.getvalue(), err.getvalue() + str(error)
+    return 0, out.getvalue(), err.getvalue()
+
+
+def write(tmp_path, data: bytes, name="feed.ics") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def talk(uid) -> Talk:
+    return Talk.objects.with_speakers().get(uid=uid)
+
+
+# Times and zones
+
+
+def test_windows_zone_names_as_outlook_writes_them_are_understood():
+    code, out, _ = run_import(DATA / "windows_zones.ics")
+    assert code == 0, out
+    assert talk("outlook-gmt@example.org").start == dt.datetime(2024, 7, 3, 13, 0, tzinfo=UTC)
+    berlin = talk("outlook-weu@example.org")
+    assert (berlin.start, berlin.end) == (
+        dt.datetime(2024, 1, 10, 8, 0, tzinfo=UTC),
+        dt.datetime(2024, 1, 10, 9, 30, tzinfo=UTC),
+    )
+
+
+def test_floating_times_use_x_wr_timezone(tmp_path):
+    data = ics_calendar(
+        ics_event("f@x", "Floating", "20240115T100000"),
+        extra=["X-WR-TIMEZONE:America/New_York"],
+    )
+    run_import(write(tmp_path, data))
+    assert talk("f@x").start == dt.datetime(2024, 1, 15, 15, 0, tzinfo=UTC)
+
+
+def test_floating_times_without_x_wr_timezone_use_the_site_zone(tmp_path):
+    run_import(write(tmp_path, ics_calendar(ics_event("f@x", "Floating", "20240715T100000"))))
+    assert talk("f@x").start == dt.datetime(2024, 7, 15, 9, 0, tzinfo=UTC)
+
+
+def test_utc_times_are_kept_as_utc(tmp_path):
+    run_import(write(tmp_path, ics_calendar(ics_event("u@x", "UTC", "20240715T100000Z"))))
+    assert talk("u@x").start == dt.datetime(2024, 7, 15, 10, 0, tzinfo=UTC)
+
+
+def test_custom_vtimezone_block_is_used(tmp_path):
+    zone = [
+        "BEGIN:VTIMEZONE",
+        "TZID:My Office Zone",
+        "BEGIN:STANDARD",
+        "DTSTART:16010101T000000",
+        "TZOFFSETFROM:+0530",
+        "TZOFFSETTO:+0530",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ]
+    event = ics_event("z@x", "Zoned", ";TZID=My Office Zone:20240101T120000")
+    run_import(write(tmp_path, ics_calendar(event, extra=zone)))
+    assert talk("z@x").start == dt.datetime(2024, 1, 1, 6, 30, tzinfo=UTC)
+
+
+def test_duration_gives_the_end(tmp_path):
+    event = ics_event("d@x", "Dur", "20240101T120000Z", duration="PT90M")
+    run_import(write(tmp_path, ics_calendar(event)))
+    assert talk("d@x").end == dt.datetime(2024, 1, 1, 13, 30, tzinfo=UTC)
+
+
+def test_event_without_end_or_duration_has_no_end(tmp_path):
+    run_import(write(tmp_path, ics_calendar(ics_event("n@x", "No end", "20240101T120000Z"))))
+    assert talk("n@x").end is None
+
+
+def test_all_day_events_keep_their_dates_and_exclusive_end():
+    code, out, _ = run_import(DATA / "allday.ics")
+    assert code == 0, out
+
+    def days(uid):
+        t = talk(uid)
+        return t.all_day, t.start.astimezone(LONDON), t.end.astimezone(LONDON)
+
+    midnight = lambda y, m, d: dt.datetime(y, m, d, tzinfo=LONDON)  # noqa: E731
+    assert days("one-day@example.org") == (True, midnight(2024, 6, 10), midnight(2024, 6, 11))
+    assert days("three-days@example.org") == (True, midnight(2024, 7, 1), midnight(2024, 7, 4))
+    assert days("no-end@example.org") == (True, midnight(2024, 10, 26), midnight(2024, 10, 27))
+
+
+def test_a_long_timed_event_is_not_all_day():
+    run_import(DATA / "allday.ics")
+    hackathon = talk("long-timed@example.org")
+    assert hackathon.all_day is False
+    assert hackathon.end - hackathon.start == dt.timedelta(days=2)
+
+
+# Recurrence
+
+
+def test_recurring_event_becomes_one_talk_per_occurrence_with_exceptions():
+    code, out, _ = run_import(DATA / "recurring.ics")
+    assert code == 0, out
+    talks = list(Talk.objects.order_by("start"))
+    starts = [t.start.astimezone(LONDON).strftime("%m-%d %H:%M") for t in talks]
+    # COUNT=6 from 14 March, minus the EXDATE of 21 March; 28 March moved to the 29th at 11:00.
+    assert starts == ["03-14 16:00", "03-29 11:00", "04-04 16:00", "04-11 16:00", "04-18 16:00"]
+    moved = talks[1]
+    assert (moved.title, moved.venue) == ("Weekly colloquium (moved)", "Room 2")
+    assert [t.status for t in talks] == [
+        "confirmed",
+        "confirmed",
+        "cancelled",
+        "confirmed",
+        "confirmed",
+    ]
+
+
+def test_occurrences_have_stable_unique_uids_across_reimport():
+    run_import(DATA / "recurring.ics")
+    uids = sorted(Talk.objects.values_list("uid", flat=True))
+    assert len(set(uids)) == 5
+    assert "colloquium@example.org/20240328T160000Z" in uids  # the moved one keeps its slot
+    run_import(DATA / "recurring.ics")
+    assert sorted(Talk.objects.values_list("uid", flat=True)) == uids
+
+
+def test_recurrence_is_expanded_only_up_to_the_horizon(tmp_path):
+    start = timezone.now().replace(microsecond=0) - dt.timedelta(hours=23)
+    event = ics_event("daily@x", "Daily", ics_time(start), rrule="FREQ=DAILY")
+    code, out, _ = run_import(write(tmp_path, ics_calendar(event)), "--horizon-days", "10")
+    assert code == 0, out
+    assert Talk.objects.count() == 11
+
+
+def test_occurrence_cap_is_reported(tmp_path):
+    event = ics_event("many@x", "Many", "20240101T100000Z", rrule="FREQ=DAILY;COUNT=50")
+    code, out, _ = run_import(write(tmp_path, ics_calendar(event)), "--max-occurrences", "20")
+    assert code == 0
+    assert "warning: many@x: 50 occurrences before the horizon; kept the last 20" in out
+    assert Talk.objects.count() == 20
+
+
+# Text
+
+
+def test_html_description_becomes_plain_text(tmp_path):
+    event = ics_event(
+        "h@x",
+        "Html",
+        "20240101T100000Z",
+        description='<p>First <b>para</b></p><p>See <a href="https://example.org/x">the page</a>'
+        "<br>Thanks</p>",
+    )
+    run_import(write(tmp_path, ics_calendar(event)))
+    assert talk("h@x").abstract == "First para\n\nSee the page (https://example.org/x)\nThanks"
+
+
+def test_escaped_text_folded_lines_and_non_ascii_are_decoded(tmp_path):
+    event = ics_event(
+        "t@x",
+        "Caf\u00e9\\, cr\u00e8me\\; br\u00fbl\u00e9e",
+        "20240101T100000Z",
+        location="Room 1\\, Building 2",
+    )
+    folded = event.replace("LOCATION:Room 1", "LOCATION:Roo\r\n m 1")
+    run_import(write(tmp_path, ics_calendar(folded)))
+    t = talk("t@x")
+    assert (t.title, t.venue) == ("Café, crème; brûlée", "Room 1, Building 2")
+
+
+def test_contact_comes_from_organizer_name_when_no_contact(tmp_path):
+    event = ics_event("o@x", "Org", "20240101T100000Z", organizer=';CN="Ann Lee":mailto:ann@x.org')
+    run_import(write(tmp_path, ics_calendar(event)))
+    assert talk("o@x").contact == "Ann Lee"
+
+
+def test_utf8_bom_and_bare_lf_line_endings_are_read(tmp_path):
+    data = b"\xef\xbb\xbf" + ics_calendar(ics_event("b@x", "Bom", "20240101T100000Z")).replace(
+        b"\r\n", b"\n"
+    )
+    code, out, _ = run_import(write(tmp_path, data))
+    assert code == 0, out
+    assert talk("b@x").title == "Bom"
+
+
+def test_latin1_file_is_decoded_with_a_warning(tmp_path):
+    data = ics_calendar(ics_event("l@x", "Caf\u00e9 M\u00fcller", "20240101T100000Z"))
+    code, out, _ = run_import(write(tmp_path, data.decode().encode("latin-1")))
+    assert code == 0
+    assert "warning: not valid UTF-8; read as Windows-1252" in out
+    assert talk("l@x").title == "Café Müller"
+
+
+def test_over_long_title_is_cut_with_a_warning(tmp_path):
+    run_import(write(tmp_path, ics_calendar(ics_event("long@x", "x" * 600, "20240101T100000Z"))))
+    assert len(talk("long@x").title) == 500
+
+
+# Speakers
+
+
+def test_generic_feed_takes_speakers_from_description_lines(tmp_path):
+    event = ics_event(
+        "s@x",
+        "Topology - Jane Doe",
+        "20240101T100000Z",
+        description="Speaker: Ann Lee (MIT)\\n\\nAbstract text.",
+    )
+    run_import(write(tmp_path, ics_calendar(event)))
+    t = talk("s@x")
+    assert [(s.name, s.affiliation) for s in t.speaker_list] == [("Ann Lee", "MIT")]
+    assert t.title == "Topology - Jane Doe"  # never guessed from another dialect's summary
+
+
+def test_speakers_are_matched_to_existing_ones_across_spellings(tmp_path):
+    existing = Speaker.objects.create(name="Markus Böck", slug="markus-bock")
+    event = ics_event("m@x", "T", "20240101T100000Z", description="Speaker: markus boeck")
+    run_import(write(tmp_path, ics_calendar(event)))
+    assert Speaker.objects.count() == 1
+    assert talk("m@x").speaker_list == [existing]
+
+
+# Series
+
+
+def test_series_comes_from_the_option_and_is_created(tmp_path):
+    path = write(tmp_path, ics_calendar(ics_event("a@x", "A", "20240101T100000Z")))
+    run_import(path, "--series", "Number Theory Seminar")
+    assert talk("a@x").series.name == "Number Theory Seminar"
+    assert talk("a@x").series.slug == "number-theory-seminar"
+
+
+def test_series_option_matches_an_existing_slug(tmp_path):
+    logic = make_series("Logic Seminar", slug="logic")
+    run_import(
+        write(tmp_path, ics_calendar(ics_event("a@x", "A", "20240101T100000Z"))),
+        "--series",
+        "logic",
+    )
+    assert talk("a@x").series == logic
+    assert Series.objects.count() == 1
+
+
+def test_series_defaults_to_the_calendar_name(tmp_path):
+    data = ics_calendar(ics_event("a@x", "A", "20240101T100000Z"), name="Astro Lunch")
+    run_import(write(tmp_path, data))
+    assert talk("a@x").series.name == "Astro Lunch"
+
+
+def test_no_series_and_no_calendar_name_is_a_clear_error(tmp_path):
+    data = ics_calendar(ics_event("a@x", "A", "20240101T100000Z"), name="")
+    code, _, err = run_import(write(tmp_path, data))
+    assert code == 1
+    assert "failed: no series: pass --series NAME (the calendar has no X-WR-CALNAME)" in err
+    assert Talk.objects.count() == 0
+
+
+# Sync
+
+
+def _feed(now, *events):
+    return ics_calendar(*events, name="Sync Seminar")
+
+
+def test_reimporting_the_same_feed_writes_nothing(tmp_path):
+    path = write(tmp_path, Path(DATA / "recurring.ics").read_bytes())
+    run_import(path)
+    before = {t.uid: (t.updated, t.sequence) for t in Talk.objects.all()}
+    code, out, _ = run_import(path)
+    assert code == 0
+    assert ": 0 created, 0 updated, 4 unchanged, 1 cancelled" not in out
+    assert ": 0 created, 0 updated, 5 unchanged, 0 cancelled, 0 skipped" in out
+    assert {t.uid: (t.updated, t.sequence) for t in Talk.objects.all()} == before
+
+
+def test_sync_updates_changed_cancels_dropped_future_and_adds_new_talks(tmp_path):
+    now = timezone.now().replace(microsecond=0)
+    soon, later, past = (
+        now + dt.timedelta(days=3),
+        now + dt.timedelta(days=10),
+        now - dt.timedelta(days=5),
+    )
+    v1 = _feed(
+        now,
+        ics_event("keep@x", "Kept", ics_time(soon)),
+        ics_event("change@x", "Old title", ics_time(soon)),
+        ics_event("drop@x", "Dropped", ics_time(later)),
+        ics_event("old@x", "Past talk", ics_time(past)),
+    )
+    v2 = _feed(
+        now,
+        ics_event("keep@x", "Kept", ics_time(soon)),
+        ics_event("change@x", "New title", ics_time(soon), sequence="1"),
+        ics_event("new@x", "Added", ics_time(later)),
+    )
+    path = write(tmp_path, v1)
+    run_import(path)
+    path.write_bytes(v2)
+    code, out, _ = run_import(path)
+    assert code == 0
+    assert "1 created, 1 updated, 1 unchanged, 1 cancelled, 0 skipped" in out
+    changed = talk("change@x")
+    assert (changed.title, changed.sequence) == ("New title", 1)
+    dropped = talk("drop@x")
+    assert (dropped.status, dropped.sequence) == ("cancelled", 1)
+    assert talk("old@x").status == "confirmed"  # past talks are never touched
+    assert talk("new@x").title == "Added"
+    assert Talk.objects.count() == 5
+
+
+def test_a_dropped_talk_that_comes_back_is_reconfirmed(tmp_path):
+    later = timezone.now() + dt.timedelta(days=10)
+    full = ics_calendar(
+        ics_event("a@x", "A", ics_time(later)), ics_event("b@x", "B", ics_time(later))
+    )
+    path = write(tmp_path, full)
+    run_import(path)
+    path.write_bytes(ics_calendar(ics_event("a@x", "A", ics_time(later))))
+    run_import(path)
+    assert talk("b@x").status == "cancelled"
+    path.write_bytes(full)
+    run_import(path)
+    assert talk("b@x").status == "confirmed"
+
+
+def test_feed_cancellation_marks_the_talk_cancelled(tmp_path):
+    later = timezone.now() + dt.timedelta(days=10)
+    path = write(tmp_path, ics_calendar(ics_event("a@x", "A", ics_time(later))))
+    run_import(path)
+    path.write_bytes(ics_calendar(ics_event("a@x", "A", ics_time(later), status="CANCELLED")))
+    code, out, _ = run_import(path)
+    assert "0 created, 0 updated, 0 unchanged, 1 cancelled" in out
+    assert (talk("a@x").status, talk("a@x").sequence) == ("cancelled", 1)
+
+
+def test_an_admin_edit_survives_reimport_and_is_reported(tmp_path):
+    start = "20300101T100000Z"
+    path = write(tmp_path, ics_calendar(ics_event("a@x", "Feed title", start, location="Room 1")))
+    run_import(path)
+    edited = talk("a@x")
+    edited.title = "Organiser's title"
+    edited.save()
+    path.write_bytes(ics_calendar(ics_event("a@x", "Feed title v2", start, location="Room 9")))
+    code, out, _ = run_import(path)
+    assert code == 0
+    assert "conflict: a@x: title was edited on this site; kept the edit" in out
+    after = talk("a@x")
+    assert (after.title, after.venue) == ("Organiser's title", "Room 9")
+
+
+def test_an_admin_speaker_edit_survives_reimport(tmp_path):
+    start = "20300101T100000Z"
+    path = write(
+        tmp_path, ics_calendar(ics_event("a@x", "T", start, description="Speaker: Ann Lee"))
+    )
+    run_import(path)
+    edited = talk("a@x")
+    edited.talk_speakers.all().delete()
+    edited.talk_speakers.create(
+        speaker=Speaker.objects.create(name="Bo Chen", slug="bo"), position=0
+    )
+    path.write_bytes(ics_calendar(ics_event("a@x", "T", start, description="Speaker: Cy Dee")))
+    _, out, _ = run_import(path)
+    assert "conflict: a@x: speakers were edited on this site; kept the edit" in out
+    assert [s.name for s in talk("a@x").speaker_list] == ["Bo Chen"]
+
+
+def test_a_uid_imported_from_another_source_is_not_taken_over(tmp_path):
+    event = ics_event("shared@x", "Shared", "20300101T100000Z")
+    first = write(tmp_path, ics_calendar(event, name="One"), "one.ics")
+    second = write(tmp_path, ics_calendar(event, name="Two"), "two.ics")
+    run_import(first)
+    code, out, _ = run_import(second)
+    assert code == 0
+    assert f"warning: shared@x: skipped: the UID belongs to {first}" in out
+    assert talk("shared@x").series.name == "One"
+
+
+def test_events_without_uid_get_a_stable_derived_one(tmp_path):
+    path = write(tmp_path, ics_calendar(ics_event(None, "No uid", "20300101T100000Z")))
+    run_import(path)
+    run_import(path)
+    assert Talk.objects.count() == 1
+    assert Talk.objects.get().uid.startswith("derived-")
+
+
+def test_the_same_uid_twice_keeps_the_latest_sequence(tmp_path):
+    data = ics_calendar(
+        ics_event("d@x", "Newer", "20300101T100000Z", sequence="2"),
+        ics_event("d@x", "Older", "20300101T100000Z", sequence="1"),
+    )
+    code, out, _ = run_import(write(tmp_path, data))
+    assert talk("d@x").title == "Newer"
+    assert "warning: d@x: the UID appears 2 times; kept the latest version" in out
+
+
+# Bad input
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "the source is empty"),
+        (b"<!DOCTYPE html><html><body>Not found</body></html>", "an HTML or XML page"),
+        (bytes(range(256)) * 4, "binary data"),
+        (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\n", "truncated"),
+        (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nEND:VCALENDAR\r\n", "has no events"),
+        (b"hello world", "not a calendar"),
+    ],
+)
+def test_a_source_that_is_not_a_calendar_fails_clearly_and_writes_nothing(tmp_path, data, message):
+    code, out, err = run_import(write(tmp_path, data), "--series", "S")
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in out + err
+    assert (Talk.objects.count(), Series.objects.count()) == (0, 0)
+
+
+def test_bad_events_are_skipped_with_a_warning_and_the_rest_imports(tmp_path):
+    data = ics_calendar(
+        ics_event("good@x", "Good", "20300101T100000Z"),
+        ics_event("nostart@x", "No start", None),
+        ics_event("baddate@x", "Bad date", "20301345T100000Z"),
+        ics_event("badzone@x", "Bad zone", ";TZID=Mars/Olympus_Mons:20300101T100000"),
+    )
+    code, out, _ = run_import(write(tmp_path, data))
+    assert code == 0
+    assert "warning: nostart@x: skipped: no DTSTART" in out
+    assert "warning: badzone@x: skipped: unknown time zone 'Mars/Olympus_Mons'" in out
+    assert "baddate@x: skipped" in out
+    assert "1 created, 0 updated, 0 unchanged, 0 cancelled, 3 skipped" in out
+    assert list(Talk.objects.values_list("uid", flat=True)) == ["good@x"]
+
+
+def test_strict_fails_on_any_warning_and_writes_nothing(tmp_path):
+    data = ics_calendar(
+        ics_event("good@x", "Good", "20300101T100000Z"), ics_event("nostart@x", "No start", None)
+    )
+    code, out, err = run_import(write(tmp_path, data), "--strict")
+    assert code == 1
+    assert "failed: 1 warning(s) with --strict, nothing imported" in err
+    assert "warning: nostart@x: skipped: no DTSTART" in out
+    assert Talk.objects.count() == 0
+
+
+def test_dry_run_reports_and_writes_nothing(tmp_path):
+    code, out, _ = run_import(DATA / "recurring.ics", "--dry-run")
+    assert code == 0
+    assert "4 created, 0 updated, 0 unchanged, 1 cancelled, 0 skipped" in out
+    assert "(dry run: nothing written)" in out
+    assert (Talk.objects.count(), Series.objects.count(), FeedSource.objects.count()) == (0, 0, 0)
+
+
+def test_a_missing_file_fails_with_its_name_and_exit_status(tmp_path):
+    code, _, err = run_import(tmp_path / "nope.ics")
+    assert code == 1
+    assert "nope.ics" in err and "failed" in err
+    assert "1 of 1 source(s) failed" in err
+
+
+def test_one_failing_source_does_not_stop_the_others(tmp_path):
+    good = write(tmp_path, ics_calendar(ics_event("a@x", "A", "20300101T100000Z")), "good.ics")
+    code, out, err = run_import(tmp_path / "missing.ics", good)
+    assert code == 1
+    assert "1 created" in out
+    assert "1 of 2 source(s) failed" in err
+
+
+def test_no_source_at_all_is_a_usage_error():
+    code, _, err = run_import()
+    assert code == 1
+    assert "name at least one SOURCE" in err
+
+
+def test_standard_input_is_a_source(monkeypatch):
+    data = ics_calendar(ics_event("in@x", "From stdin", "20300101T100000Z"))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, _ = run_import("-", "--series", "Piped")
+    assert code == 0, out
+    assert talk("in@x").series.name == "Piped"
+    assert FeedSource.objects.get().location == "stdin:piped"
+
+
+def test_every_import_is_recorded_as_a_feed_source(tmp_path):
+    path = write(tmp_path, Path(DATA / "recurring.ics").read_bytes())
+    run_import(path)
+    source = FeedSource.objects.get()
+    assert source.location == str(path)
+    assert (source.created_count, source.cancelled_count, source.last_error) == (4, 1, "")
+    assert source.series.name == "Weekly Colloquium"
+    assert source.last_success is not None
+
+
+def test_a_failed_run_is_recorded_on_its_source(tmp_path):
+    path = write(tmp_path, Path(DATA / "recurring.ics").read_bytes())
+    run_import(path)
+    path.write_bytes(b"<html>oops</html>")
+    run_import(path)
+    source = FeedSource.objects.get()
+    assert "HTML" in source.last_error
+    assert Talk.objects.filter(status="confirmed").count() == 4  # nothing was cancelled

@@ -1,0 +1,73 @@
+"""import_ics against a real HTTP server on loopback: conditional GET, --all, failures."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from seminars.models import FeedSource, Talk
+from tests.factories import ics_calendar, ics_event
+from tests.feed_server import Reply
+
+pytestmark = pytest.mark.django_db
+
+FEED = ics_calendar(ics_event("url@x", "From the web", "20300101T100000Z"), name="Web Seminar")
+
+
+def run_import(*args):
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_ics", *args, stdout=out, stderr=err)
+    except CommandError as error:
+        return 1, out.getvalue(), err.getvalue() + str(error)
+    return 0, out.getvalue(), err.getvalue()
+
+
+def test_url_import_remembers_the_etag_and_an_unchanged_feed_costs_one_304(server):
+    server.replies["/feed.ics"] = Reply(body=FEED, headers={"ETag": '"v1"'})
+    url = f"{server.url}/feed.ics"
+    code, out, _ = run_import(url)
+    assert code == 0
+    assert f"{url}: 1 created" in out
+    assert FeedSource.objects.get().etag == '"v1"'
+
+    code, out, _ = run_import(url)
+    assert code == 0
+    assert f"{url}: not modified since the last import" in out
+    assert server.seen[-1]["If-None-Match"] == '"v1"'
+    assert Talk.objects.count() == 1
+
+
+def test_all_resyncs_every_recorded_url_source(server):
+    server.replies["/a.ics"] = Reply(body=FEED)
+    other = ics_calendar(ics_event("b@x", "B", "20300101T100000Z"), name="Other")
+    server.replies["/b.ics"] = Reply(body=other)
+    run_import(f"{server.url}/a.ics")
+    run_import(f"{server.url}/b.ics")
+    changed = ics_calendar(ics_event("url@x", "Renamed", "20300101T100000Z"), name="Web Seminar")
+    server.replies["/a.ics"] = Reply(body=changed)
+    code, out, _ = run_import("--all")
+    assert code == 0
+    assert f"{server.url}/a.ics: 0 created, 1 updated" in out
+    assert f"{server.url}/b.ics: 0 created, 0 updated, 1 unchanged" in out
+    assert Talk.objects.get(uid="url@x").title == "Renamed"
+
+
+def test_an_http_error_fails_the_source_with_one_line_and_keeps_the_talks(server):
+    server.replies["/feed.ics"] = Reply(body=FEED)
+    url = f"{server.url}/feed.ics"
+    run_import(url)
+    server.replies["/feed.ics"] = Reply(status=500, body=b"oops")
+    code, _, err = run_import(url)
+    assert code == 1
+    assert f"{url}: failed: HTTP 500" in err
+    assert Talk.objects.get().status == "confirmed"
+    assert FeedSource.objects.get().last_error.startswith("HTTP 500")
+
+
+def test_an_html_error_page_served_as_200_is_not_a_calendar(server):
+    server.replies["/feed.ics"] = Reply(body=b"<html><body>Login required</body></html>")
+    code, _, err = run_import(f"{server.url}/feed.ics", "--series", "S")
+    assert code == 1
+    assert "an HTML or XML page, not a calendar" in err
+    assert Talk.objects.count() == 0

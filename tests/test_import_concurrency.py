@@ -1,0 +1,90 @@
+"""Two import_ics processes on one source at the same moment: no duplicates, no errors."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.factories import ics_calendar, ics_event
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(database_url):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY="tests-only",
+        DEBUG="0",
+        ENV_FILE=os.devnull,
+        DJANGO_SETTINGS_MODULE="seminars.settings",
+    )
+    return env
+
+
+def _run(env, *args):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _start(env, *args):
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A database of its own: SQLite in a file, or PostgreSQL when the tests run on it."""
+    configured = os.environ.get("DATABASE_URL", "")
+    if configured.startswith("postgres"):
+        pytest.skip("covered by the PostgreSQL run's own database")
+    return f"sqlite:///{tmp_path / 'concurrent.sqlite3'}"
+
+
+def test_two_simultaneous_imports_of_one_source_create_no_duplicates(tmp_path, database_url):
+    env = _env(database_url)
+    migrate = _run(env, "migrate", "--no-input", "-v0")
+    assert migrate.returncode == 0, migrate.stderr
+    events = [
+        ics_event(
+            f"c{i}@x",
+            f"Talk {i}",
+            f"2030{1 + i % 12:02d}01T1000{i % 60:02d}Z",
+            description=f"Speaker: Person {i % 40}",
+        )
+        for i in range(400)
+    ]
+    feed = tmp_path / "feed.ics"
+    feed.write_bytes(ics_calendar(*events, name="Concurrent"))
+
+    first, second = _start(env, "import_ics", str(feed)), _start(env, "import_ics", str(feed))
+    outputs = [p.communicate(timeout=120) for p in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], outputs
+    summaries = sorted(out.strip().splitlines()[-1].split(": ", 1)[1] for out, _ in outputs)
+    assert summaries == [
+        "0 created, 0 updated, 400 unchanged, 0 cancelled, 0 skipped into 'Concurrent'",
+        "400 created, 0 updated, 0 unchanged, 0 cancelled, 0 skipped into 'Concurrent'",
+    ]
+    count = _run(
+        env,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from seminars.models import Talk, Speaker, FeedSource; "
+        "print(Talk.objects.count(), Speaker.objects.count(), FeedSource.objects.count())",
+    )
+    assert count.stdout.split() == ["400", "40", "1"], count.stderr

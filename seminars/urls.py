@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import feeds, views
 
 seminar_patterns = [
     path("", views.upcoming, name="upcoming"),
@@ -12,6 +12,11 @@ seminar_patterns = [
     path("series/", views.SeriesListView.as_view(), name="series_list"),
     path("series/<slug:slug>/", views.series_detail, name="series_detail"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
+    # iCalendar feeds
+    path("talks.ics", feeds.site_calendar, name="site_ics"),
+    path("talks/<int:pk>.ics", feeds.talk_calendar, name="talk_ics"),
+    path("series/<slug:slug>.ics", feeds.series_calendar, name="series_ics"),
+    path("speakers/<slug:slug>.ics", feeds.speaker_calendar, name="speaker_ics"),
 ]
 
 urlpatterns = [

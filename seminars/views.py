@@ -1,30 +1,96 @@
 """Public pages. Each view asks a QuerySet method and renders; nothing more."""
 
-from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.generic import ListView
+from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from . import calendar_links
 from .models import Series, Speaker, Talk
+from .search import search_talks
+from .structured_data import talk_event
 
 PAGE_SIZE = 25
+SIDE_LIST_SIZE = 50
+
+
+def _page(request, talks):
+    return Paginator(talks, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def upcoming(request):
     talks = Talk.objects.upcoming().with_speakers()
-    page = Paginator(talks, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "seminars/upcoming.html", {"page": page, "talks": page.object_list})
+    series = None
+    if request.GET.get("series"):
+        series = get_object_or_404(Series, slug=request.GET["series"])
+        talks = talks.filter(series=series)
+    page = _page(request, talks)
+    return render(
+        request,
+        "seminars/upcoming.html",
+        {
+            "page": page,
+            "talks": page.object_list,
+            "series": series,
+            "all_series": Series.objects.only("name", "slug"),
+            "query": urlencode({"series": series.slug}) if series else "",
+            "nav": "upcoming",
+        },
+    )
+
+
+def archive(request, year=None):
+    talks = Talk.objects.past().with_speakers()
+    if year is not None:
+        talks = talks.filter(start__year=year)
+    page = _page(request, talks)
+    years = Talk.objects.past().dates("start", "year", order="DESC")
+    return render(
+        request,
+        "seminars/archive.html",
+        {
+            "page": page,
+            "talks": page.object_list,
+            "year": year,
+            "years": [d.year for d in years],
+            "nav": "archive",
+        },
+    )
 
 
 def talk_detail(request, pk, slug=None):
     talk = get_object_or_404(Talk.objects.with_speakers(), pk=pk)
     if slug != talk.slug:
         return redirect(talk, permanent=True)
-    return render(request, "seminars/talk_detail.html", {"talk": talk})
+    page_url = request.build_absolute_uri(talk.get_absolute_url())
+    return render(
+        request,
+        "seminars/talk_detail.html",
+        {
+            "talk": talk,
+            "page_url": page_url,
+            "google_url": calendar_links.google_event_url(talk, page_url=page_url),
+            "outlook_url": calendar_links.outlook_event_url(talk, page_url=page_url),
+            "event_data": talk_event(talk, page_url=page_url),
+            "is_past": (talk.end or talk.start) < timezone.now(),
+        },
+    )
 
 
-class SeriesListView(ListView):
-    model = Series
-    context_object_name = "series_list"
+def series_list(request):
+    now = timezone.now()
+    series_list = Series.objects.annotate(
+        upcoming_count=Count("talks", filter=Q(talks__start__gte=now)),
+        talk_count=Count("talks"),
+    )
+    return render(
+        request, "seminars/series_list.html", {"series_list": series_list, "nav": "series"}
+    )
 
 
 def series_detail(request, slug):
@@ -35,7 +101,8 @@ def series_detail(request, slug):
         "seminars/series_detail.html",
         {
             "series": series,
-            "upcoming": talks.upcoming()[:PAGE_SIZE],
+            "nav": "series",
+            "upcoming": talks.upcoming()[:SIDE_LIST_SIZE],
             "past": talks.past()[:PAGE_SIZE],
         },
     )
@@ -47,5 +114,32 @@ def speaker_detail(request, slug):
     return render(
         request,
         "seminars/speaker_detail.html",
-        {"speaker": speaker, "upcoming": talks.upcoming(), "past": talks.past()},
+        {
+            "speaker": speaker,
+            "upcoming": talks.upcoming()[:SIDE_LIST_SIZE],
+            "past": talks.past()[:SIDE_LIST_SIZE],
+        },
     )
+
+
+def search(request):
+    query = request.GET.get("q", "").strip()[:200]
+    page = _page(request, search_talks(Talk.objects.with_speakers(), query)) if query else None
+    return render(
+        request,
+        "seminars/search.html",
+        {
+            "q": query,
+            "page": page,
+            "talks": page.object_list if page else [],
+            "query": urlencode({"q": query}) if query else "",
+            "nav": "search",
+        },
+    )
+
+
+@require_GET
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,42 @@
+"""schema.org Event data for talk pages (JSON-LD), as search engines read it."""
+
+from django.utils import timezone
+
+
+def talk_event(talk, *, page_url: str) -> dict:
+    """The schema.org Event describing `talk`."""
+    if talk.all_day:
+        start = timezone.localtime(talk.start).date().isoformat()
+        end = timezone.localtime(talk.end).date().isoformat() if talk.end else None
+    else:
+        start = talk.start.isoformat()
+        end = talk.end.isoformat() if talk.end else None
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": talk.title,
+        "startDate": start,
+        "eventStatus": "https://schema.org/EventCancelled"
+        if talk.is_cancelled
+        else "https://schema.org/EventScheduled",
+        "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
+        "url": page_url,
+        "superEvent": {"@type": "EventSeries", "name": talk.series.name},
+    }
+    if end:
+        data["endDate"] = end
+    if talk.abstract:
+        data["description"] = talk.abstract[:5000]
+    if talk.venue:
+        data["location"] = {"@type": "Place", "name": talk.venue}
+    speakers = [_person(s) for s in talk.speaker_list]
+    if speakers:
+        data["performer"] = speakers
+    return data
+
+
+def _person(speaker) -> dict:
+    person = {"@type": "Person", "name": speaker.name}
+    if speaker.affiliation:
+        person["affiliation"] = {"@type": "Organization", "name": speaker.affiliation}
+    return person

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test format bench clean
+.PHONY: run serve test format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ run: $(VENV)/.requirements
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
+
+## serve: collect static files and serve with gunicorn on $(HOST), DEBUG off (production: needs
+## SECRET_KEY and the settings in the README's "Deploying"; migrate first)
+serve: $(VENV)/.requirements
+	DEBUG=0 $(BIN)/python manage.py collectstatic --no-input -v0
+	DEBUG=0 $(BIN)/gunicorn seminars.wsgi:application --bind $(HOST)
 
 ## test: lint, check formatting and migrations, run the test suite
 test: $(VENV)/.requirements-test

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from . import feeds, views
+from . import feeds, health, views
 from .sitemaps import SITEMAPS
 from .syndication import SeriesTalksFeed, UpcomingTalksFeed
 
@@ -32,5 +32,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("healthz", health.healthz, name="healthz"),
     path("", include((seminar_patterns, "seminars"))),
 ]

@@ -12,3 +12,5 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # No collectstatic in tests: let whitenoise find files where they are.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The test client speaks plain HTTP; tests/test_production.py checks the redirect to HTTPS.
+SECURE_SSL_REDIRECT = False

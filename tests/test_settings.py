@@ -3,20 +3,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load_settings(**env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+def _load_settings(show="settings.DEBUG, settings.TIME_ZONE", **env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "LOG_LEVEL"} and not k.startswith("SECURE_")
+    }
     clean.update(ENV_FILE=os.devnull, DJANGO_SETTINGS_MODULE="seminars.settings", **env)
     return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from django.conf import settings; print(settings.DEBUG, settings.TIME_ZONE)",
-        ],
+        [sys.executable, "-c", f"from django.conf import settings; print({show})"],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -40,6 +41,61 @@ def test_settings_give_a_development_key_when_debug_is_on():
     result = _load_settings(DEBUG="1", TIME_ZONE="America/New_York")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True America/New_York"
+
+
+HTTPS = (
+    "settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, "
+    "settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SESSION_COOKIE_SECURE, "
+    "settings.CSRF_COOKIE_SECURE, settings.SECURE_PROXY_SSL_HEADER"
+)
+
+
+def test_settings_turn_https_on_when_debug_is_off():
+    result = _load_settings(HTTPS, SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True 31536000 True True True None"
+
+
+def test_settings_leave_https_off_when_debug_is_on():
+    result = _load_settings(HTTPS, DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False 0 True False False None"
+
+
+def test_settings_switch_https_parts_off_one_by_one():
+    result = _load_settings(
+        HTTPS,
+        SECRET_KEY="x" * 50,
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="3600",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="0",
+        SECURE_COOKIES="0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False 3600 False False False None"
+
+
+@pytest.mark.parametrize(
+    ("value", "header"),
+    [
+        ("X-Forwarded-Proto: https", "('HTTP_X_FORWARDED_PROTO', 'https')"),
+        ("X-Forwarded-Proto", "('HTTP_X_FORWARDED_PROTO', 'https')"),
+        ("X-Forwarded-Ssl: on", "('HTTP_X_FORWARDED_SSL', 'on')"),
+        ("", "None"),
+    ],
+)
+def test_settings_read_the_proxy_ssl_header(value, header):
+    result = _load_settings(
+        "settings.SECURE_PROXY_SSL_HEADER", DEBUG="1", SECURE_PROXY_SSL_HEADER=value
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == header
+
+
+def test_settings_read_the_log_level():
+    show = "settings.LOGGING['root']['level'], settings.LOGGING['loggers']['django']['level']"
+    assert _load_settings(show, DEBUG="1").stdout.strip() == "INFO INFO"
+    assert _load_settings(show, DEBUG="1", LOG_LEVEL="debug").stdout.strip() == "DEBUG DEBUG"
 
 
 def test_system_check_is_clean(capsys):

@@ -3,9 +3,13 @@
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from tests.factories import ics_calendar, ics_event
 
@@ -47,12 +51,30 @@ def _start(env, *args):
 
 
 @pytest.fixture
-def database_url(tmp_path):
-    """A database of its own: SQLite in a file, or PostgreSQL when the tests run on it."""
+def database_url(tmp_path, request):
+    """A database of its own: an SQLite file, or a new PostgreSQL database on the server the
+    tests run on, dropped afterwards."""
     configured = os.environ.get("DATABASE_URL", "")
-    if configured.startswith("postgres"):
-        pytest.skip("covered by the PostgreSQL run's own database")
-    return f"sqlite:///{tmp_path / 'concurrent.sqlite3'}"
+    if not configured.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'concurrent.sqlite3'}"
+        return
+    # Not strict: it is a race, which the second process could lose by being late.
+    request.applymarker(
+        pytest.mark.xfail(
+            reason="importing._series: both processes create the new Series; the second "
+            'fails with IntegrityError on "seminars_series_name_key"',
+            strict=False,
+        )
+    )
+    server = urlsplit(configured)
+    name = f"seminars_concurrency_{uuid.uuid4().hex[:12]}"
+    # Created from the maintenance database, as Django creates its test database.
+    with psycopg.connect(server._replace(path="/postgres").geturl(), autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield server._replace(path=f"/{name}").geturl()
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def test_two_simultaneous_imports_of_one_source_create_no_duplicates(tmp_path, database_url):

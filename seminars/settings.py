@@ -152,18 +152,22 @@ SITE_NAME = env("SITE_NAME", default="Seminars")
 # Domain part of the iCalendar UIDs of talks created here; keep it the same forever.
 UID_DOMAIN = env("UID_DOMAIN", default="seminars.localhost")
 
-# One JSON object per line on standard output, for whatever collects the server's output.
-# Django's request errors (4xx as warnings, 5xx as errors with the traceback) go there too.
+# Logs go to standard output, one JSON object per line for whatever collects the server's
+# output (plain text for a person when DEBUG is on). Django's request errors go there too:
+# 4xx as warnings, 5xx as errors with the traceback.
 LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "seminars.logs.JSONFormatter"}},
+    "formatters": {
+        "json": {"()": "seminars.logs.JSONFormatter"},
+        "text": {"format": "%(levelname)s %(name)s: %(message)s"},
+    },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            "formatter": "json",
+            "formatter": "text" if DEBUG else "json",
         },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},

@@ -92,10 +92,16 @@ def test_settings_read_the_proxy_ssl_header(value, header):
     assert result.stdout.strip() == header
 
 
-def test_settings_read_the_log_level():
-    show = "settings.LOGGING['root']['level'], settings.LOGGING['loggers']['django']['level']"
-    assert _load_settings(show, DEBUG="1").stdout.strip() == "INFO INFO"
-    assert _load_settings(show, DEBUG="1", LOG_LEVEL="debug").stdout.strip() == "DEBUG DEBUG"
+def test_settings_log_json_at_the_level_asked_for():
+    show = (
+        "settings.LOGGING['root']['level'], settings.LOGGING['loggers']['django']['level'], "
+        "settings.LOGGING['handlers']['stdout']['formatter']"
+    )
+    assert _load_settings(show, SECRET_KEY="x" * 50).stdout.strip() == "INFO INFO json"
+    result = _load_settings(show, SECRET_KEY="x" * 50, LOG_LEVEL="debug")
+    assert result.stdout.strip() == "DEBUG DEBUG json"
+    # A person reads the log in development.
+    assert _load_settings(show, DEBUG="1").stdout.strip() == "INFO INFO text"
 
 
 def test_system_check_is_clean(capsys):

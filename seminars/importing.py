@@ -196,11 +196,16 @@ def _series(name: str, *, description: str = "") -> Series:
     if series is None:
         series = Series.objects.filter(slug=slug_for(name, max_length=100)).first()
     if series is None:
-        series = Series.objects.create(
-            name=name,
-            slug=unique_slug(Series, name, fallback="series"),
-            description=description,
-        )
+        try:
+            with transaction.atomic():
+                series = Series.objects.create(
+                    name=name,
+                    slug=unique_slug(Series, name, fallback="series"),
+                    description=description,
+                )
+        except IntegrityError:
+            # A concurrent import created it a moment ago.
+            series = Series.objects.get(name=name)
     return series
 
 

@@ -51,21 +51,13 @@ def _start(env, *args):
 
 
 @pytest.fixture
-def database_url(tmp_path, request):
+def database_url(tmp_path):
     """A database of its own: an SQLite file, or a new PostgreSQL database on the server the
     tests run on, dropped afterwards."""
     configured = os.environ.get("DATABASE_URL", "")
     if not configured.startswith("postgres"):
         yield f"sqlite:///{tmp_path / 'concurrent.sqlite3'}"
         return
-    # Not strict: it is a race, which the second process could lose by being late.
-    request.applymarker(
-        pytest.mark.xfail(
-            reason="importing._series: both processes create the new Series; the second "
-            'fails with IntegrityError on "seminars_series_name_key"',
-            strict=False,
-        )
-    )
     server = urlsplit(configured)
     name = f"seminars_concurrency_{uuid.uuid4().hex[:12]}"
     # Created from the maintenance database, as Django creates its test database.

@@ -8,6 +8,7 @@ organiser's edit on this site (kept, and reported as a conflict).
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import IntegrityError, transaction
 from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
@@ -264,20 +265,41 @@ def _link_speakers(links: list[tuple[Talk, list[SpeakerRecord]]]) -> None:
             fill.append(speaker)
     if fill:
         Speaker.objects.bulk_update(fill, ["affiliation"], batch_size=BATCH)
-    missing = [key for key in wanted if key not in found]
-    slugs = _unique_slugs([wanted[key].name for key in missing])
-    created = [
-        Speaker(name=wanted[key].name, affiliation=wanted[key].affiliation, slug=slug, name_key=key)
-        for key, slug in zip(missing, slugs, strict=True)
-    ]
-    Speaker.objects.bulk_create(created, batch_size=BATCH)
-    found.update((s.name_key, s) for s in created)
+    missing = [wanted[key] for key in wanted if key not in found]
+    found.update((s.name_key, s) for s in _create_speakers(missing))
     rows = [
         TalkSpeaker(talk=talk, speaker=found[name_key(s.name)], position=position)
         for talk, speakers in links
         for position, s in enumerate(speakers)
     ]
     TalkSpeaker.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _create_speakers(records: list[SpeakerRecord]) -> list[Speaker]:
+    """Create speakers in bulk; if a concurrent import created some meanwhile, use theirs."""
+    slugs = _unique_slugs([r.name for r in records])
+    speakers = [
+        Speaker(name=r.name, affiliation=r.affiliation, slug=slug, name_key=name_key(r.name))
+        for r, slug in zip(records, slugs, strict=True)
+    ]
+    try:
+        with transaction.atomic():
+            return Speaker.objects.bulk_create(speakers, batch_size=BATCH)
+    except IntegrityError:
+        pass
+    created = []
+    for record in records:
+        speaker = Speaker.objects.matching_name(record.name).order_by("id").first()
+        if speaker is None:
+            with transaction.atomic():
+                speaker = Speaker(
+                    name=record.name,
+                    affiliation=record.affiliation,
+                    slug=unique_slug(Speaker, record.name, fallback="speaker"),
+                )
+                speaker.save()
+        created.append(speaker)
+    return created
 
 
 def _unique_slugs(names: list[str]) -> list[str]:

@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Case, Count, F, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -118,6 +118,24 @@ class TalkQuerySet(models.QuerySet):
         """Talks that are over, most recent first."""
         now = now or timezone.now()
         return self.with_finish().filter(finish__lt=now).order_by("-start", "-id")
+
+    def in_calendar_window(self, *, past, keep_cancelled, now=None):
+        """Talks a calendar feed carries: those not over before `now - past`, except talks
+        cancelled longer than `keep_cancelled` ago, which subscribed calendars have seen by then.
+        """
+        now = now or timezone.now()
+        return (
+            self.with_finish()
+            .filter(finish__gte=now - past)
+            .exclude(status=Talk.Status.CANCELLED, updated__lt=now - keep_cancelled)
+        )
+
+    def nearest_first(self, now=None):
+        """Talks not yet over, soonest first, then past ones, latest first: what a feed keeps."""
+        now = now or timezone.now()
+        over = Case(When(finish__lt=now, then=Value(1)), default=Value(0))
+        upcoming_start = Case(When(finish__gte=now, then=F("start")))  # NULL for past talks
+        return self.with_finish().order_by(over, upcoming_start, F("start").desc(), "-id")
 
     def with_speakers(self):
         """Talks with their series and their speakers in order, in a constant number of queries."""
@@ -245,3 +263,26 @@ class TalkSpeaker(models.Model):
 
     def __str__(self):
         return str(self.speaker)
+
+
+class PublishedFeed(models.Model):
+    """A calendar feed this site serves, remembered so that its Last-Modified never moves back.
+
+    A feed's content can change without any row getting newer: a talk is deleted, moves to
+    another series or out of the feed's time window. So the feed's fingerprint is stored with
+    the time it was first served, and a new fingerprint gets a later time.
+    """
+
+    key = models.CharField(
+        max_length=200, unique=True, help_text='Which feed, e.g. "series:logic".'
+    )
+    fingerprint = models.CharField(
+        max_length=64, help_text="Hash of what the feed's content depends on."
+    )
+    last_modified = models.DateTimeField()
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.key

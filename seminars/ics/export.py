@@ -1,0 +1,148 @@
+"""Talks → iCalendar bytes: the calendars people subscribe to, and the files they download.
+
+Built with icalendar, which escapes text, ends lines with CRLF and folds them at 75 octets.
+Times are written in UTC; all-day talks as dates in the site's zone, the end exclusive.
+
+Besides what calendar apps show, the text is written so that our own dialect
+(seminars.ics.dialects.SeminarsExport) reads the talk back exactly: the DESCRIPTION starts
+with one "Speaker:" line per speaker in order, each followed by an "Affiliation:" line
+when there is one, and ends with the talk page's URL; the SUMMARY ends with the speakers'
+names in parentheses.
+"""
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.conf import settings
+
+# Our dialect recognises our feeds by this PRODID. Keep it when the format changes.
+PRODID = "-//Seminars//Seminars calendar export//EN"
+# How often subscribed calendars should poll (a hint; most apps pick their own interval).
+REFRESH_INTERVAL = dt.timedelta(hours=1)
+SPEAKER_LABEL = "Speaker: "
+AFFILIATION_LABEL = "Affiliation: "
+CALENDAR_END = b"END:VCALENDAR\r\n"
+
+# Control characters are not allowed in iCalendar text; newlines are handled separately.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def calendar_bytes(talks: Iterable, *, name: str, description: str = "", site_url: str) -> bytes:
+    """The calendar of `talks`, in the order given.
+
+    `talks` come from Talk.objects.with_speakers(); `site_url` is the scheme and host that
+    talk page links start with, e.g. "https://talks.example.org".
+    """
+    head = calendar_head(name=name, description=description)
+    events = (event_bytes(talk, site_url=site_url) for talk in talks)
+    return b"".join((head, *events, CALENDAR_END))
+
+
+def calendar_head(*, name: str, description: str = "") -> bytes:
+    """The start of a calendar: its properties, up to where the first event goes.
+
+    A calendar is this, the events' bytes from event_bytes(), then CALENDAR_END.
+    """
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    # icalendar does not know these properties as text, so say so to have them escaped.
+    calendar.add("name", icalendar.vText(line(name)))
+    calendar.add("x-wr-calname", icalendar.vText(line(name)))
+    if description.strip():
+        calendar.add("x-wr-caldesc", icalendar.vText(text(description)))
+    calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
+    return calendar.to_ical().removesuffix(CALENDAR_END)
+
+
+def event_bytes(talk, *, site_url: str) -> bytes:
+    """One talk as a serialised VEVENT, CRLF line endings included."""
+    return event(talk, site_url=site_url).to_ical()
+
+
+def event(talk, *, site_url: str) -> icalendar.Event:
+    """One talk as a VEVENT (its speakers prefetched, see Talk.objects.with_speakers())."""
+    speakers = talk.speaker_list
+    page = site_url + talk.get_absolute_url()
+    vevent = icalendar.Event()
+    vevent.add("uid", talk.uid)
+    # The talk's last change, never the request time: a feed's bytes change only when
+    # its talks do, which is what lets calendar apps get a 304.
+    vevent.add("dtstamp", _utc(talk.updated))
+    vevent.add("created", _utc(talk.created))
+    vevent.add("last-modified", _utc(talk.updated))
+    vevent.add("sequence", talk.sequence)
+    if talk.all_day:
+        first, after_last = all_day_dates(talk)
+        vevent.add("dtstart", first)
+        vevent.add("dtend", after_last)
+    else:
+        vevent.add("dtstart", _utc(talk.start))
+        if talk.end is not None:
+            vevent.add("dtend", _utc(talk.end))
+    vevent.add("summary", summary(talk.title, [s.name for s in speakers]))
+    vevent.add("description", description(talk.abstract, speakers, page))
+    if talk.venue.strip():
+        vevent.add("location", line(talk.venue))
+    vevent.add("url", page)
+    vevent.add("status", "CANCELLED" if talk.is_cancelled else "CONFIRMED")
+    vevent.add("categories", [line(talk.series.name)])
+    if talk.contact.strip():
+        vevent.add("contact", line(talk.contact))
+    return vevent
+
+
+def all_day_dates(talk) -> tuple[dt.date, dt.date]:
+    """The first day of an all-day talk and the day after its last, in the site's zone."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    first = talk.start.astimezone(zone).date()
+    if talk.end is None:
+        return first, first + dt.timedelta(days=1)
+    end = talk.end.astimezone(zone)
+    # An end stored as a time of day (say 17:00) still takes in that whole day.
+    after_last = end.date() if end.time() == dt.time(0) else end.date() + dt.timedelta(days=1)
+    return first, max(after_last, first + dt.timedelta(days=1))
+
+
+def summary(title: str, names: list[str]) -> str:
+    """The title, with the speakers' names in parentheses when there are any."""
+    title = line(title)
+    names = [line(name) for name in names]
+    return f"{title} ({', '.join(names)})" if names else title
+
+
+def speaker_block(speakers) -> str:
+    """One "Speaker:" line per speaker, an "Affiliation:" line under it when known."""
+    lines = []
+    for speaker in speakers:
+        lines.append(SPEAKER_LABEL + line(speaker.name))
+        if speaker.affiliation.strip():
+            lines.append(AFFILIATION_LABEL + line(speaker.affiliation))
+    return "\n".join(lines)
+
+
+def description(abstract: str, speakers, page: str) -> str:
+    """Plain text for people: the speakers, the abstract, then the link to the talk page."""
+    parts = (speaker_block(speakers), text(abstract), page)
+    return "\n\n".join(part for part in parts if part)
+
+
+def text(value: str) -> str:
+    """Multi-line text without control characters or Windows and old Mac line endings."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", value).strip()
+
+
+def line(value: str) -> str:
+    """Text on one line, its whitespace collapsed (as the importer reads titles and names)."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def _utc(when: dt.datetime) -> dt.datetime:
+    return when.astimezone(dt.UTC)

@@ -4,8 +4,11 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from seminars.ics import export
 from seminars.ics.dialects import dialect_for
 from seminars.ics.records import EventRecord, SpeakerRecord
+from seminars.models import Talk
+from tests.factories import make_speaker, make_talk
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ics"
 TALKSCAM = dialect_for("-//Talks.cam//talks.cam.ac.uk//")
@@ -418,3 +421,83 @@ def test_generic_hkust_corpus_events_each_give_one_speaker_from_their_lines():
     assert [r.title for r in refined] == [r.title for r in records]
     # The Speaker and Affiliation lines come first; the rest is the abstract.
     assert [r.description for r in refined] == [r.description.split("\n", 2)[2] for r in records]
+
+
+# Our own export
+
+
+OURS = dialect_for(export.PRODID)
+PAGE = "https://talks.example.org/talks/7/rings/"
+
+
+def exported(title, description, url=PAGE):
+    return make_record(title, description, url=url)
+
+
+def test_dialect_for_our_exports_prodid_is_ours():
+    assert OURS.name == "seminars"
+
+
+def test_our_dialect_reads_speakers_exactly_and_strips_what_the_export_adds():
+    record = exported(
+        "Rings, ideals (and dreams) (Martin Luther King, Jr., Cher (singer))",
+        "Speaker: Martin Luther King, Jr.\n"
+        "Affiliation: Morehouse College (Atlanta), GA\n"
+        "Speaker: Cher (singer)\n"
+        "\n"
+        "Speaker: a line of the abstract.\n\nSecond paragraph.\n"
+        "\n" + PAGE,
+    )
+
+    refined = OURS.refine(record)
+
+    assert refined.title == "Rings, ideals (and dreams)"
+    assert refined.speakers == [
+        SpeakerRecord("Martin Luther King, Jr.", "Morehouse College (Atlanta), GA"),
+        SpeakerRecord("Cher (singer)"),
+    ]
+    assert refined.description == "Speaker: a line of the abstract.\n\nSecond paragraph."
+
+
+def test_our_dialect_keeps_speaker_lines_when_the_summary_does_not_name_them():
+    record = exported("Open problems", "Speaker: nobody in particular\n\n" + PAGE)
+
+    refined = OURS.refine(record)
+
+    assert (refined.title, refined.speakers) == ("Open problems", [])
+    assert refined.description == "Speaker: nobody in particular"
+
+
+def test_our_dialect_keeps_speaker_lines_that_run_into_the_abstract():
+    record = exported("Talk (Ann)", "Speaker: Ann\nand more text\n\n" + PAGE)
+
+    refined = OURS.refine(record)
+
+    assert (refined.title, refined.speakers) == ("Talk (Ann)", [])
+    assert refined.description == "Speaker: Ann\nand more text"
+
+
+def test_our_dialect_with_only_the_link_gives_an_empty_abstract():
+    refined = OURS.refine(exported("Open problems", PAGE))
+
+    assert (refined.title, refined.speakers, refined.description) == ("Open problems", [], "")
+
+
+def test_our_dialect_keeps_a_title_that_is_only_the_names():
+    refined = OURS.refine(exported("(Ann)", "Speaker: Ann\n\n" + PAGE))
+
+    assert (refined.title, refined.speakers) == ("(Ann)", [])
+
+
+def test_our_dialect_reads_what_the_export_writes(db):
+    jane = make_speaker("Jane Doe, PhD", affiliation="MIT (CSAIL); Boston")
+    talk = make_talk(speakers=[jane], title="Proofs (revisited)", abstract="Abstract.")
+    talk = Talk.objects.with_speakers().get(pk=talk.pk)
+    event = export.event(talk, site_url="https://talks.example.org")
+    record = exported(str(event["SUMMARY"]), str(event["DESCRIPTION"]), url=str(event["URL"]))
+
+    refined = OURS.refine(record)
+
+    assert refined.title == "Proofs (revisited)"
+    assert refined.speakers == [SpeakerRecord("Jane Doe, PhD", "MIT (CSAIL); Boston")]
+    assert refined.description == "Abstract."

@@ -102,7 +102,34 @@ class TalksCam(Dialect):
         return replace(record, title=title, speakers=_parse_speakers(field, known))
 
 
-DIALECTS: tuple[Dialect, ...] = (TalksCam(),)  # tried in order; the first match wins
+class SeminarsExport(Dialect):
+    """Feeds exported by this site (seminars/ics/export.py), read back exactly.
+
+    The DESCRIPTION starts with "Speaker:" lines, each with an optional "Affiliation:" line
+    under it, and ends with the talk page's URL; the SUMMARY ends with the speakers' names in
+    parentheses. All of that is taken off again, leaving the title and the abstract. The
+    CATEGORIES (the talk's series) are kept in the record as they are.
+    """
+
+    name = "seminars"
+    prodid_marker = "seminars calendar export"
+
+    def refine(self, record: EventRecord) -> EventRecord:
+        """Return a copy with the speakers read from the description, as written, in order."""
+        description = record.description
+        if record.url and description.endswith(record.url):
+            description = description.removesuffix(record.url).rstrip()
+        speakers, abstract = _read_export_speakers(description)
+        names = f" ({', '.join(s.name for s in speakers)})"
+        # The export adds speakers to the SUMMARY too: without them there, the Speaker lines
+        # are the talk's own abstract.
+        if not speakers or not record.title.endswith(names):
+            return replace(record, description=description)
+        title = record.title.removesuffix(names)
+        return replace(record, title=title, speakers=speakers, description=abstract)
+
+
+DIALECTS: tuple[Dialect, ...] = (TalksCam(), SeminarsExport())  # tried in order; first match wins
 GENERIC = Dialect()
 
 
@@ -158,6 +185,24 @@ def _read_speaker_lines(description: str) -> tuple[list[SpeakerRecord], str] | N
         return None
     kept.append(description[position:])
     return _unique(speakers), "".join(kept).strip()
+
+
+def _read_export_speakers(description: str) -> tuple[list[SpeakerRecord], str]:
+    """Split our export's leading Speaker/Affiliation lines from the rest of the description."""
+    lines = description.split("\n")
+    speakers: list[SpeakerRecord] = []
+    index = 0
+    while index < len(lines) and lines[index].startswith("Speaker: "):
+        name = lines[index].removeprefix("Speaker: ").strip()
+        index += 1
+        affiliation = ""
+        if index < len(lines) and lines[index].startswith("Affiliation: "):
+            affiliation = lines[index].removeprefix("Affiliation: ").strip()
+            index += 1
+        speakers.append(SpeakerRecord(name, affiliation))
+    if index < len(lines) and lines[index].strip():
+        return [], description  # not our block: no blank line after it
+    return speakers, "\n".join(lines[index:]).strip()
 
 
 def _parse_speakers(field: str, known: dict[str, str] | None = None) -> list[SpeakerRecord]:

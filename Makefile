@@ -42,8 +42,12 @@ format: $(VENV)/.requirements-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## bench: time imports (and later pages and feeds) against baselines in the same run
-bench: $(VENV)/.requirements-test
+$(VENV)/.requirements-bench: requirements.txt requirements-test.txt requirements-bench.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+## bench: time imports, pages, feeds and a load run against baselines measured in the same run
+bench: $(VENV)/.requirements-bench
 	$(BIN)/python -m bench
 
 clean:

@@ -12,6 +12,8 @@ def setup_django():
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ["DEBUG"] = "0"
     os.environ["ENV_FILE"] = os.devnull
+    os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"  # the test client speaks plain HTTP
     os.environ["DJANGO_SETTINGS_MODULE"] = "seminars.settings"
     import django
 
@@ -19,6 +21,8 @@ def setup_django():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    # Production settings serve hashed static files, which need collectstatic's manifest.
+    call_command("collectstatic", "--no-input", verbosity=0)
 
 
 def empty_database():

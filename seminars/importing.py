@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from icalendar.parser import unescape_backslash
 
 from .ics.dialects import dialect_for
 from .ics.events import calendar_events
@@ -178,16 +179,24 @@ def import_data(
     return report
 
 
-def _calendar_name(calendars) -> str:
+def _calendar_text(calendars, name: str) -> str:
+    """A calendar property as text; icalendar leaves X- properties escaped, so unescape here."""
     for calendar in calendars:
-        name = str(calendar.get("X-WR-CALNAME", "")).strip()
-        if name:
-            return name[:200]
+        value = calendar.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        text = unescape_backslash(str(value)).strip() if value is not None else ""
+        if text:
+            return text
     return ""
 
 
+def _calendar_name(calendars) -> str:
+    return _calendar_text(calendars, "X-WR-CALNAME")[:200]
+
+
 def _calendar_description(calendars) -> str:
-    return next((str(c["X-WR-CALDESC"]).strip() for c in calendars if "X-WR-CALDESC" in c), "")
+    return _calendar_text(calendars, "X-WR-CALDESC")
 
 
 def _series(name: str, *, description: str = "") -> Series:

@@ -1,5 +1,6 @@
 """Series, talks, speakers and the feeds they come from, with the queries pages ask."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -104,20 +105,30 @@ class FeedSource(models.Model):
         return self.location.startswith(("http://", "https://", "webcal://"))
 
 
+# A talk that started longer ago than this no longer shows as in progress. The bound lets
+# "upcoming" walk the start index from a point near now instead of from the first talk ever.
+LONGEST_RUNNING = dt.timedelta(days=90)
+
+
 class TalkQuerySet(models.QuerySet):
     def with_finish(self):
-        # Matches the expression index on Talk, so both filters below are index scans.
+        # Matches the expression index on Talk, used by the calendar feed windows.
         return self.alias(finish=Coalesce("end", "start"))
 
     def upcoming(self, now=None):
         """Talks not yet over (in progress included), soonest first."""
         now = now or timezone.now()
-        return self.with_finish().filter(finish__gte=now).order_by("start", "id")
+        return (
+            self.with_finish()
+            .filter(start__gte=now - LONGEST_RUNNING, finish__gte=now)
+            .order_by("start", "id")
+        )
 
     def past(self, now=None):
         """Talks that are over, most recent first."""
         now = now or timezone.now()
-        return self.with_finish().filter(finish__lt=now).order_by("-start", "-id")
+        # start < now follows from finish < now; saying it lets the start index serve the order.
+        return self.with_finish().filter(start__lt=now, finish__lt=now).order_by("-start", "-id")
 
     def in_calendar_window(self, *, past, keep_cancelled, now=None):
         """Talks a calendar feed carries: those not over before `now - past`, except talks
@@ -227,6 +238,7 @@ class Talk(models.Model):
         indexes = [
             models.Index(Coalesce("end", "start"), name="talk_finish_idx"),
             models.Index(fields=["series", "start"], name="talk_series_start_idx"),
+            models.Index(fields=["start"], name="talk_start_idx"),
         ]
 
     def __str__(self):

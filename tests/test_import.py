@@ -527,3 +527,17 @@ def test_a_failed_run_is_recorded_on_its_source(tmp_path):
     source = FeedSource.objects.get()
     assert "HTML" in source.last_error
     assert Talk.objects.filter(status="confirmed").count() == 4  # nothing was cancelled
+
+
+def test_escaped_calendar_name_and_description_are_unescaped(tmp_path):
+    data = ics_calendar(
+        ics_event("a@x", "A", "20300101T100000Z"),
+        name="Algebra\\, Geometry\\; Topology",
+        extra=["X-WR-CALDESC:Talks\\, weekly\\nAll welcome"],
+    )
+    run_import(write(tmp_path, data))
+    series = talk("a@x").series
+    assert (series.name, series.description) == (
+        "Algebra, Geometry; Topology",
+        "Talks, weekly\nAll welcome",
+    )

@@ -88,6 +88,12 @@ def test_past_lists_finished_talks_newest_first():
     assert list(Talk.objects.past(now)) == [recent, old]
 
 
+def test_a_month_long_event_still_running_is_upcoming():
+    now = timezone.now()
+    running = make_talk(start=now - dt.timedelta(days=30), duration=dt.timedelta(days=35))
+    assert list(Talk.objects.upcoming(now)) == [running]
+
+
 def test_talk_without_end_counts_as_over_once_started():
     now = timezone.now()
     make_talk(start=now - dt.timedelta(minutes=1), duration=None)
@@ -102,8 +108,17 @@ def _plan(queryset) -> str:
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
-def test_upcoming_talks_query_uses_an_index():
-    assert "talk_finish_idx" in _plan(Talk.objects.upcoming())
+def test_upcoming_talks_walk_the_start_index_without_sorting():
+    plan = _plan(Talk.objects.upcoming())
+    assert "SEARCH seminars_talk USING INDEX talk_start_idx (start>?)" in plan
+    assert "TEMP B-TREE" not in plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
+def test_past_talks_walk_the_start_index_without_sorting():
+    plan = _plan(Talk.objects.past())
+    assert "SEARCH seminars_talk USING INDEX talk_start_idx (start<?)" in plan
+    assert "TEMP B-TREE" not in plan
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")

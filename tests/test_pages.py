@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.views.defaults import server_error
 
 from seminars.models import Talk
 from tests.factories import make_series, make_speaker, make_talk
@@ -433,3 +434,11 @@ def test_talk_page_query_count_does_not_grow_with_speakers(client, django_assert
         client.get(one.get_absolute_url())
     with django_assert_num_queries(2):
         client.get(many.get_absolute_url())
+
+
+def test_server_error_page_renders_in_the_site_style(rf):
+    response = server_error(rf.get("/"))
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "<h1>Something went wrong</h1>" in body
+    assert "/static/seminars/site.css" in body

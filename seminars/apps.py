@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class SeminarsConfig(AppConfig):
     name = "seminars"
     verbose_name = "Seminars"
+
+    def ready(self):
+        from . import caching  # noqa: F401  (connects the cache invalidation signals)

@@ -159,15 +159,21 @@ class TalkQuerySet(models.QuerySet):
 
     def cancel(self):
         """Mark these talks cancelled, raising their sequence so calendars pick it up."""
-        return self.exclude(status=Talk.Status.CANCELLED).update(
-            status=Talk.Status.CANCELLED, sequence=F("sequence") + 1, updated=timezone.now()
-        )
+        return self._set_status(Talk.Status.CANCELLED)
 
     def reconfirm(self):
         """Mark these talks confirmed again, raising their sequence."""
-        return self.exclude(status=Talk.Status.CONFIRMED).update(
-            status=Talk.Status.CONFIRMED, sequence=F("sequence") + 1, updated=timezone.now()
+        return self._set_status(Talk.Status.CONFIRMED)
+
+    def _set_status(self, status):
+        from .caching import content_changed
+
+        changed = self.exclude(status=status).update(
+            status=status, sequence=F("sequence") + 1, updated=timezone.now()
         )
+        if changed:
+            content_changed()  # update() sends no signals
+        return changed
 
 
 def new_talk_uid() -> str:
@@ -298,3 +304,17 @@ class PublishedFeed(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class ContentVersion(models.Model):
+    """A single row whose token changes whenever anything a public page shows changes.
+
+    Page caches key on the token, so a change made on any server (admin edit or import) is
+    seen by every server at once, whatever cache backend they use.
+    """
+
+    token = models.CharField(max_length=32)
+    changed = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.token

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .caching import content_changed
 from .models import Speaker, Talk, TalkSpeaker
 from .slugs import unique_slug
 
@@ -62,4 +63,5 @@ def merge_speakers(*, keep: Speaker, others) -> int:
         sequence=F("sequence") + 1, updated=timezone.now()
     )
     Speaker.objects.filter(pk__in=other_ids).delete()
+    content_changed()  # the update() above sends no signals
     return len(moved_talk_ids)

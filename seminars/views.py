@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from . import calendar_links
+from .caching import cached_page
 from .models import Series, Speaker, Talk
 from .search import search_talks
 from .structured_data import talk_event
@@ -23,6 +24,7 @@ def _page(request, talks):
     return Paginator(talks, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+@cached_page
 def upcoming(request):
     talks = Talk.objects.upcoming().with_speakers()
     series = None
@@ -44,6 +46,7 @@ def upcoming(request):
     )
 
 
+@cached_page
 def archive(request, year=None):
     talks = Talk.objects.past().with_speakers()
     if year is not None:
@@ -63,6 +66,7 @@ def archive(request, year=None):
     )
 
 
+@cached_page
 def talk_detail(request, pk, slug=None):
     talk = get_object_or_404(Talk.objects.with_speakers(), pk=pk)
     if slug != talk.slug:
@@ -82,6 +86,7 @@ def talk_detail(request, pk, slug=None):
     )
 
 
+@cached_page
 def series_list(request):
     now = timezone.now()
     series_list = Series.objects.annotate(
@@ -93,6 +98,7 @@ def series_list(request):
     )
 
 
+@cached_page
 def series_detail(request, slug):
     series = get_object_or_404(Series, slug=slug)
     talks = series.talks.with_speakers()
@@ -108,6 +114,7 @@ def series_detail(request, slug):
     )
 
 
+@cached_page
 def speaker_detail(request, slug):
     speaker = get_object_or_404(Speaker, slug=slug)
     talks = Talk.objects.filter(talk_speakers__speaker=speaker).with_speakers()
@@ -122,6 +129,7 @@ def speaker_detail(request, slug):
     )
 
 
+@cached_page
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
     page = _page(request, search_talks(Talk.objects.with_speakers(), query)) if query else None

@@ -244,7 +244,7 @@ def test_hostile_title_and_abstract_stay_inside_one_event():
     talk = make_talk(
         speakers=[speaker],
         title="Break out\nEND:VEVENT\nBEGIN:VEVENT\nUID:evil@example.org",
-        abstract="END:VEVENT\r\nEND:VCALENDAR\nBEGIN:VEVENT\x00\x1b[31m\nUID:evil@example.org",
+        abstract="END:VEVENT\r\nEND:VCALENDAR\nBEGIN:VEVENT\x07\x1b[31m\nUID:evil@example.org",
         venue="Room;1,\\2",
     )
 

@@ -541,3 +541,13 @@ def test_escaped_calendar_name_and_description_are_unescaped(tmp_path):
         "Algebra, Geometry; Topology",
         "Talks, weekly\nAll welcome",
     )
+
+
+def test_control_characters_in_text_are_dropped(tmp_path):
+    # A NUL in the first 4 KB marks a binary file; further on it is a stray byte in text.
+    filler = ics_event("f@x", "Filler", "20300101T100000Z", description="x" * 5000)
+    event = ics_event("c@x", "Bell\x07 and nul", "20300101T100000Z")
+    data = ics_calendar(filler, event).replace(b"and nul", b"and nul\x00 byte")
+    code, out, err = run_import(write(tmp_path, data))
+    assert code == 0, err
+    assert talk("c@x").title == "Bell and nul byte"

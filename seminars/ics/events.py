@@ -21,6 +21,8 @@ MAX_OCCURRENCES_WALKED = 100_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _OFFSET_IN_NAME = re.compile(r"\((?:UTC|GMT)\s*([+-])(\d{1,2}):?(\d{2})\)")
 _url_validator = URLValidator(schemes=["http", "https"])
+# Control characters other than tab and newline: PostgreSQL refuses NUL, and none is text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class SkipEvent(Exception):
@@ -261,7 +263,7 @@ def _text(component, name: str) -> str:
     value = component.get(name)
     if isinstance(value, list):
         value = value[0] if value else None
-    return "" if value is None else str(value)
+    return "" if value is None else _CONTROL.sub("", str(value))
 
 
 def _description(component) -> str:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
+from ..caching import content_changed
 from ..models import FeedSource, Series, Speaker, Talk, TalkSpeaker
 from ..names import name_key
 from ..slugs import slug_for, unique_slug
@@ -204,6 +205,8 @@ def sync_records(
     TalkSpeaker.objects.filter(talk_id__in=list(speaker_changes)).delete()
     _link_speakers(links)
     result.cancelled += _cancel_vanished(source, {r.uid for r in records}, skipped_uids, now=now)
+    if new_talks or changed_talks or result.cancelled:
+        content_changed()  # bulk writes send no signals
     return result
 
 

@@ -1,0 +1,66 @@
+"""Caching public pages until the content they show changes.
+
+Every page is cached under the current ContentVersion token. Saving or deleting a series,
+talk, speaker or speaker link changes the token (the signal handlers below); bulk writes,
+which send no signals, call `content_changed()` themselves. A page is therefore never served
+stale after a change; the short timeout covers what changes with time alone (a talk ending).
+"""
+
+import functools
+import hashlib
+import uuid
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+
+from .models import ContentVersion, Series, Speaker, Talk, TalkSpeaker
+
+PAGE_TIMEOUT = 60  # seconds
+
+
+def content_version() -> str:
+    return ContentVersion.objects.values_list("token", flat=True).first() or "initial"
+
+
+def content_changed() -> None:
+    """Give the content a new version, so every cached page is rebuilt on its next request."""
+    token = uuid.uuid4().hex
+    if not ContentVersion.objects.filter(pk=1).update(token=token):
+        ContentVersion.objects.update_or_create(pk=1, defaults={"token": token})
+
+
+def _on_change(sender, **kwargs):
+    content_changed()
+
+
+for model in (Series, Talk, Speaker, TalkSpeaker):
+    post_save.connect(_on_change, sender=model, dispatch_uid=f"seminars-content-{model.__name__}")
+    post_delete.connect(
+        _on_change, sender=model, dispatch_uid=f"seminars-content-{model.__name__}-d"
+    )
+
+
+def cached_page(view):
+    """Serve GET and HEAD responses of `view` from the cache while the content is unchanged."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        key = (
+            "seminars:page:"
+            + hashlib.sha256(
+                f"{content_version()}|{request.get_host()}|{request.get_full_path()}".encode()
+            ).hexdigest()
+        )
+        hit = cache.get(key)
+        if hit is not None:
+            return HttpResponse(hit["content"], content_type=hit["content_type"])
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            value = {"content": response.content, "content_type": response["Content-Type"]}
+            cache.set(key, value, PAGE_TIMEOUT)
+        return response
+
+    return wrapper

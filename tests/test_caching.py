@@ -1,0 +1,106 @@
+"""Cached pages: served from the cache until the content changes, never stale after a change."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from seminars.models import Talk
+from tests.factories import ics_calendar, ics_event, ics_time, make_speaker, make_talk
+
+pytestmark = pytest.mark.django_db
+
+
+def soon():
+    return timezone.now() + dt.timedelta(days=2)
+
+
+def test_a_repeated_page_costs_one_query(client, django_assert_num_queries):
+    make_talk(title="Cached", start=soon(), speakers=[make_speaker()])
+    first = client.get("/")
+    with django_assert_num_queries(1):  # the content version
+        second = client.get("/")
+    assert second.content == first.content
+    assert "Cached" in second.content.decode()
+
+
+def test_saving_a_talk_shows_at_once(client):
+    talk = make_talk(title="Before", start=soon())
+    assert "Before" in client.get("/").content.decode()
+    talk.title = "After"
+    talk.save()
+    page = client.get("/").content.decode()
+    assert "After" in page and "Before" not in page
+
+
+def test_deleting_a_talk_shows_at_once(client):
+    talk = make_talk(title="Doomed", start=soon())
+    assert "Doomed" in client.get("/").content.decode()
+    talk.delete()
+    assert "Doomed" not in client.get("/").content.decode()
+
+
+def test_a_speaker_rename_shows_on_talk_pages_at_once(client):
+    speaker = make_speaker("Old Name")
+    talk = make_talk(start=soon(), speakers=[speaker])
+    assert "Old Name" in client.get(talk.get_absolute_url()).content.decode()
+    speaker.name = "New Name"
+    speaker.save()
+    assert "New Name" in client.get(talk.get_absolute_url()).content.decode()
+
+
+def test_the_admin_cancel_action_shows_at_once(admin_client, client):
+    talk = make_talk(title="Maybe", start=soon())
+    assert "is-cancelled" not in client.get("/").content.decode()
+    admin_client.post(
+        reverse("admin:seminars_talk_changelist"),
+        {"action": "cancel_talks", ACTION_CHECKBOX_NAME: [talk.pk]},
+    )
+    assert "is-cancelled" in client.get("/").content.decode()
+
+
+def test_an_import_shows_at_once(client, tmp_path):
+    assert "Imported talk" not in client.get("/").content.decode()
+    path = tmp_path / "feed.ics"
+    path.write_bytes(ics_calendar(ics_event("i@x", "Imported talk", ics_time(soon()))))
+    call_command("import_ics", str(path), stdout=StringIO())
+    assert "Imported talk" in client.get("/").content.decode()
+    path.write_bytes(ics_calendar(ics_event("i@x", "Renamed by the feed", ics_time(soon()))))
+    call_command("import_ics", str(path), stdout=StringIO())
+    assert Talk.objects.get().title == "Renamed by the feed"
+    assert "Renamed by the feed" in client.get("/").content.decode()
+
+
+def test_cache_url_picks_the_backend():
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "ENV_FILE": os.devnull,
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
+    }
+    env["DJANGO_SETTINGS_MODULE"] = "seminars.settings"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.CACHES['default'])",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "{'BACKEND': 'django.core.cache.backends.redis.RedisCache', "
+        "'LOCATION': 'redis://127.0.0.1:6379/1'}"
+    )

@@ -443,3 +443,23 @@ def test_server_error_page_renders_in_the_site_style(rf):
     assert response.status_code == 500
     assert "<h1>Something went wrong</h1>" in body
     assert "/static/seminars/site.css" in body
+
+
+@pytest.mark.parametrize("query", ["quant", "QUANTUM groups", "braids"])
+def test_search_matches_word_prefixes_in_any_case(client, query):
+    make_talk(title="Quantum groups", abstract="About braids.")
+    make_talk(title="Unrelated")
+    page = html(client.get("/search/", {"q": query}))
+    assert "Quantum groups" in page and "Unrelated" not in page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search")
+def test_postgres_search_uses_the_full_text_index():
+    from seminars.search import search_talks
+
+    sql, params = search_talks(Talk.objects.all(), "quantum").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "talk_text_search_idx" in plan

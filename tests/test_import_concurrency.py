@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
@@ -12,8 +11,7 @@ import pytest
 from psycopg import sql
 
 from tests.factories import ics_calendar, ics_event
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.subprocesses import ROOT, manage
 
 
 def _env(database_url):
@@ -26,17 +24,6 @@ def _env(database_url):
         DJANGO_SETTINGS_MODULE="seminars.settings",
     )
     return env
-
-
-def _run(env, *args):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def _start(env, *args):
@@ -71,7 +58,7 @@ def database_url(tmp_path):
 
 def test_two_simultaneous_imports_of_one_source_create_no_duplicates(tmp_path, database_url):
     env = _env(database_url)
-    migrate = _run(env, "migrate", "--no-input", "-v0")
+    migrate = manage(env, "migrate", "--no-input", "-v0")
     assert migrate.returncode == 0, migrate.stderr
     events = [
         ics_event(
@@ -93,7 +80,7 @@ def test_two_simultaneous_imports_of_one_source_create_no_duplicates(tmp_path, d
         "0 created, 0 updated, 400 unchanged, 0 cancelled, 0 skipped into 'Concurrent'",
         "400 created, 0 updated, 0 unchanged, 0 cancelled, 0 skipped into 'Concurrent'",
     ]
-    count = _run(
+    count = manage(
         env,
         "shell",
         "--no-imports",

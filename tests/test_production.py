@@ -12,15 +12,14 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from seminars.logs import JSONFormatter
 from tests.factories import make_series, make_speaker, make_talk
+from tests.subprocesses import ROOT, manage
 
-ROOT = Path(__file__).resolve().parent.parent
 HOST = "talks.example.org"
 POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -51,17 +50,6 @@ def _production_env(folder, **overrides):
     }
     env.update(overrides)
     return env
-
-
-def _manage(env, *args):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def _free_port():
@@ -121,7 +109,7 @@ def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("production")
     env = _production_env(folder)
     for command in (["collectstatic", "--no-input", "-v0"], ["migrate", "--no-input", "-v0"]):
-        result = _manage(env, *command)
+        result = manage(env, *command)
         assert result.returncode == 0, result.stderr
     manifest = json.loads((folder / "static" / "staticfiles.json").read_text())["paths"]
     with _gunicorn(env, folder) as port:
@@ -129,7 +117,7 @@ def site(tmp_path_factory):
 
 
 def test_deploy_check_passes_with_production_settings(tmp_path):
-    result = _manage(_production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    result = manage(_production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
     # security.W021: HSTS preload is opt-in (SECURE_HSTS_PRELOAD).
     assert result.stdout == "System check identified no issues (1 silenced).\n"
@@ -137,7 +125,7 @@ def test_deploy_check_passes_with_production_settings(tmp_path):
 
 def test_deploy_check_warns_when_the_redirect_to_https_is_off(tmp_path):
     env = _production_env(tmp_path, SECURE_SSL_REDIRECT="0")
-    result = _manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 1
     assert "(security.W008) Your SECURE_SSL_REDIRECT setting is not set to True." in result.stderr
 

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run serve test format bench clean
+.PHONY: run serve test test-browser screenshots format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,34 @@ $(VENV)/.requirements-bench: requirements.txt requirements-test.txt requirements
 ## bench: time imports, pages, feeds and a load run against baselines measured in the same run
 bench: $(VENV)/.requirements-bench
 	$(BIN)/python -m bench
+
+$(VENV)/.requirements-browser: requirements.txt requirements-test.txt requirements-browser.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-browser.txt
+	touch $@
+
+# axe-core, the accessibility engine the browser tests run inside each page, from npm.
+AXE_CORE_VERSION := 4.14.1
+AXE_CORE_JS := $(VENV)/axe/node_modules/axe-core/axe.min.js
+$(AXE_CORE_JS): Makefile
+	npm install --prefix $(VENV)/axe --no-audit --no-fund --loglevel=error axe-core@$(AXE_CORE_VERSION)
+	touch $@
+
+# Debian's Chromium (`apt-get install chromium`); Playwright's own browser download is not used.
+CHROMIUM ?= /usr/bin/chromium
+NEED_CHROMIUM = test -x $(CHROMIUM) || { echo "No Chromium at $(CHROMIUM): apt-get install chromium, or set CHROMIUM"; exit 1; }
+
+## test-browser: click through the site in Chromium, check accessibility (axe-core), keyboard
+## focus, phones, dark mode and HTML validity (the Nu HTML Checker, which needs Java)
+test-browser: $(VENV)/.requirements-browser $(AXE_CORE_JS)
+	@$(NEED_CHROMIUM)
+	@command -v java >/dev/null || { echo "The Nu HTML Checker needs Java: apt-get install default-jre-headless"; exit 1; }
+	CHROMIUM=$(CHROMIUM) AXE_CORE_JS=$(abspath $(AXE_CORE_JS)) $(BIN)/pytest -m browser
+
+## screenshots: rebuild docs/screenshots/*.png (home and talk page, desktop and phone) from the
+## demo talks in a throwaway database
+screenshots: $(VENV)/.requirements-browser
+	@$(NEED_CHROMIUM)
+	CHROMIUM=$(CHROMIUM) $(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

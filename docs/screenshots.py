@@ -1,0 +1,117 @@
+"""Take the README's screenshots: the home page and a talk page, on a desktop and on a phone.
+
+Run it with `make screenshots` (or `.venv/bin/python docs/screenshots.py` once
+requirements-browser.txt is installed). It builds a throwaway SQLite database with the demo
+talks, serves it the way production does (gunicorn, DEBUG off, collected static files), and
+writes docs/screenshots/{home,talk}-{desktop,phone}.png. Nothing outside a temporary folder
+and those four files is touched; a `.env` in the project is not read.
+"""
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.chromium import DESKTOP, PHONE, launch_chromium  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+SCREENS = {"desktop": {"viewport": DESKTOP}, "phone": {"viewport": PHONE, "is_mobile": True}}
+# A talk the screenshots can show off: announced, with speakers.
+TALK_LINK = ".talk:not(.is-cancelled):has(.speakers) .talk-title a"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
+
+
+def serve_demo(tmp: Path, port: int) -> subprocess.Popen:
+    """Fill a new database in `tmp` with the demo talks and start gunicorn on `port`."""
+    (tmp / "env").touch()
+    env = {
+        **os.environ,
+        "ENV_FILE": str(tmp / "env"),
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
+        "STATIC_ROOT": str(tmp / "static"),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    for command in (["migrate"], ["load_demo"], ["collectstatic", "--no-input"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command, "-v0"], env=env, cwd=ROOT, check=True
+        )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "seminars.wsgi:application"]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz")
+    except BaseException:
+        server.terminate()
+        raise
+    return server
+
+
+def take_screenshots(base_url: str) -> list[Path]:
+    OUT.mkdir(exist_ok=True)
+    written = []
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        for screen, options in SCREENS.items():
+            context = browser.new_context(base_url=base_url, color_scheme="light", **options)
+            page = context.new_page()
+            page.goto("/")
+            talk_path = page.locator(TALK_LINK).first.get_attribute("href")
+            for name, path in (("home", "/"), ("talk", talk_path)):
+                page.goto(path)
+                written.append(OUT / f"{name}-{screen}.png")
+                page.screenshot(path=written[-1])
+            context.close()
+        browser.close()
+    return written
+
+
+def main() -> None:
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = serve_demo(Path(tmp), port)
+        try:
+            written = take_screenshots(f"http://127.0.0.1:{port}")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    for path in written:
+        print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -57,8 +57,7 @@ def _empty_cache():
 @pytest.fixture
 def open_page(browser, live_server):
     """`open_page(path, **context_options)` opens `path` of the live server in a new browser
-    context (a viewport, a colour scheme…) and returns the page; the response of the first
-    load is `page.first_response`."""
+    context (a viewport, a colour scheme…) and returns the page."""
     contexts = []
 
     def open_page(path="/", *, viewport=DESKTOP, **options):
@@ -66,7 +65,7 @@ def open_page(browser, live_server):
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        page.first_response = page.goto(path)
+        page.goto(path)
         return page
 
     yield open_page

@@ -131,7 +131,9 @@ def _fold(line):
     return "\r\n ".join(parts)
 
 
-def generate(n_events: int, *, seed: int = 1, start: dt.datetime | None = None) -> bytes:
+def generate(
+    n_events: int, *, seed: int = 1, start: dt.datetime | None = None, recurring: int | None = None
+) -> bytes:
     """A calendar with `n_events` VEVENTs: mostly single talks, plus weekly series with
     exceptions (EXDATE) and moved occurrences (RECURRENCE-ID)."""
     rng = random.Random(seed)
@@ -148,7 +150,8 @@ def generate(n_events: int, *, seed: int = 1, start: dt.datetime | None = None) 
         "X-WR-CALNAME:Bench Seminar",
     ]
     stamp = "20240101T000000Z"
-    recurring = max(1, n_events // 1000) * 3
+    if recurring is None:  # weekly series of 20, three per thousand events
+        recurring = max(1, n_events // 1000) * 3
     for i in range(n_events):
         when = start + dt.timedelta(hours=7 * i + rng.randint(0, 3))
         speakers = _speakers(rng, pool)

@@ -13,15 +13,16 @@ from django.views.decorators.http import require_GET
 from . import calendar_links
 from .caching import cached_page
 from .models import Series, Speaker, Talk
+from .paging import page_of
 from .search import search_talks
 from .structured_data import talk_event
 
 PAGE_SIZE = 25
-SIDE_LIST_SIZE = 50
+SIDE_LIST_SIZE = 20  # talks of one series or speaker shown on its page, each way
 
 
 def _page(request, talks):
-    return Paginator(talks, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(talks, request.GET.get("page"), size=PAGE_SIZE)
 
 
 @cached_page
@@ -109,7 +110,8 @@ def series_detail(request, slug):
             "series": series,
             "nav": "series",
             "upcoming": talks.upcoming()[:SIDE_LIST_SIZE],
-            "past": talks.past()[:PAGE_SIZE],
+            "past": talks.past()[:SIDE_LIST_SIZE],
+            "list_size": SIDE_LIST_SIZE,
         },
     )
 
@@ -132,7 +134,9 @@ def speaker_detail(request, slug):
 @cached_page
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
-    page = _page(request, search_talks(Talk.objects.with_speakers(), query)) if query else None
+    # Search results are counted: "12 talks found" is worth one query.
+    results = search_talks(Talk.objects.with_speakers(), query) if query else None
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page")) if query else None
     return render(
         request,
         "seminars/search.html",

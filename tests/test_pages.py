@@ -95,7 +95,11 @@ def test_upcoming_is_paginated(client):
     assert "Talk number 00" in first and "Talk number 25" not in first
     assert "Talk number 25" in second and "Talk number 00" not in second
     assert 'rel="next" href="?page=2"' in first
-    assert "Page 2 of 2" in second
+    assert 'rel="prev" href="?page=1"' in second
+    assert 'rel="next"' not in second
+    assert "Page 2" in second
+    assert client.get("/?page=3").status_code == 404
+    assert "Talk number 00" in html(client.get("/?page=nonsense"))
 
 
 def test_upcoming_filters_by_series(client):

@@ -120,8 +120,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 
-# One cache per process by default; several app servers share Redis or memcached, e.g.
-# CACHE_URL=redis://127.0.0.1:6379/1 or pymemcache://127.0.0.1:11211.
+# One cache per process by default; several app servers share one Redis, e.g.
+# CACHE_URL=redis://127.0.0.1:6379/1.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

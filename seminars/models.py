@@ -149,11 +149,18 @@ class TalkQuerySet(models.QuerySet):
         return self.with_finish().order_by(over, upcoming_start, F("start").desc(), "-id")
 
     def with_speakers(self):
-        """Talks with their series and their speakers in order, in a constant number of queries."""
-        return self.select_related("series").prefetch_related(
-            Prefetch(
-                "talk_speakers",
-                queryset=TalkSpeaker.objects.select_related("speaker").order_by("position"),
+        """Talks with their series and their speakers in order, in a constant number of queries.
+
+        Leaves out `imported`, the import's bookkeeping, which no page or feed shows.
+        """
+        return (
+            self.defer("imported")
+            .select_related("series")
+            .prefetch_related(
+                Prefetch(
+                    "talk_speakers",
+                    queryset=TalkSpeaker.objects.select_related("speaker").order_by("position"),
+                )
             )
         )
 

@@ -493,7 +493,9 @@ def test_our_dialect_reads_what_the_export_writes(db):
     jane = make_speaker("Jane Doe, PhD", affiliation="MIT (CSAIL); Boston")
     talk = make_talk(speakers=[jane], title="Proofs (revisited)", abstract="Abstract.")
     talk = Talk.objects.with_speakers().get(pk=talk.pk)
-    event = export.event(talk, site_url="https://talks.example.org")
+    event = icalendar.Event.from_ical(
+        export.event_bytes(talk, site_url="https://talks.example.org")
+    )
     record = exported(str(event["SUMMARY"]), str(event["DESCRIPTION"]), url=str(event["URL"]))
 
     refined = OURS.refine(record)

@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, F, Prefetch, Q, Value, When
+from django.db.models import Case, Count, F, Max, Min, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -129,6 +129,17 @@ class TalkQuerySet(models.QuerySet):
         now = now or timezone.now()
         # start < now follows from finish < now; saying it lets the start index serve the order.
         return self.with_finish().filter(start__lt=now, finish__lt=now).order_by("-start", "-id")
+
+    def years(self) -> list[int]:
+        """The years from the latest talk's back to the earliest's, in the site's zone.
+
+        Read from the two ends of the start index rather than by grouping every talk.
+        """
+        bounds = self.aggregate(first=Min("start"), last=Max("start"))
+        if bounds["first"] is None:
+            return []
+        first, last = (timezone.localtime(bounds[k]).year for k in ("first", "last"))
+        return list(range(last, first - 1, -1))
 
     def in_calendar_window(self, *, past, keep_cancelled, now=None):
         """Talks a calendar feed carries: those not over before `now - past`, except talks

@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -53,12 +53,7 @@ def archive(request, year=None):
     if year is not None:
         talks = talks.filter(start__year=year)
     page = _page(request, talks)
-    # The first and last year from two ends of the start index, rather than a scan of all years.
-    bounds = Talk.objects.past().aggregate(first=Min("start"), last=Max("start"))
-    years = []
-    if bounds["first"] is not None:
-        first, last = (timezone.localtime(bounds[k]).year for k in ("first", "last"))
-        years = list(range(last, first - 1, -1))
+    years = Talk.objects.past().years()
     return render(
         request,
         "seminars/archive.html",

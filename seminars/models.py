@@ -100,10 +100,6 @@ class FeedSource(models.Model):
     def __str__(self):
         return self.location
 
-    @property
-    def is_url(self) -> bool:
-        return self.location.startswith(("http://", "https://", "webcal://"))
-
 
 # A talk that started longer ago than this no longer shows as in progress. The bound lets
 # "upcoming" walk the start index from a point near now instead of from the first talk ever.

@@ -1,6 +1,6 @@
 """Writing speakers: finding one by name, creating one, merging duplicates."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -17,7 +17,16 @@ def find_or_create_speaker(*, name: str, affiliation: str = "") -> Speaker:
     speaker = Speaker.objects.matching_name(name).order_by("id").first()
     if speaker is None:
         speaker = Speaker(name=name, affiliation=affiliation, slug=unique_slug(Speaker, name))
-        speaker.save()
+        try:
+            with transaction.atomic():
+                speaker.save()
+        except IntegrityError:
+            # A concurrent import took the slug a moment ago; it may be this very speaker.
+            speaker = Speaker.objects.matching_name(name).order_by("id").first() or Speaker(
+                name=name, affiliation=affiliation, slug=unique_slug(Speaker, name)
+            )
+            if speaker.pk is None:
+                speaker.save()
     elif affiliation and not speaker.affiliation:
         speaker.affiliation = affiliation
         speaker.save(update_fields=["affiliation", "updated"])

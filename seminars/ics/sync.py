@@ -16,6 +16,7 @@ from ..caching import content_changed
 from ..models import FeedSource, Series, Speaker, Talk, TalkSpeaker
 from ..names import name_key
 from ..slugs import slug_for, unique_slug
+from ..speakers import find_or_create_speaker
 from .records import EventRecord, Notice, SpeakerRecord
 
 SYNCED_FIELDS = (
@@ -290,19 +291,7 @@ def _create_speakers(records: list[SpeakerRecord]) -> list[Speaker]:
             return Speaker.objects.bulk_create(speakers, batch_size=BATCH)
     except IntegrityError:
         pass
-    created = []
-    for record in records:
-        speaker = Speaker.objects.matching_name(record.name).order_by("id").first()
-        if speaker is None:
-            with transaction.atomic():
-                speaker = Speaker(
-                    name=record.name,
-                    affiliation=record.affiliation,
-                    slug=unique_slug(Speaker, record.name, fallback="speaker"),
-                )
-                speaker.save()
-        created.append(speaker)
-    return created
+    return [find_or_create_speaker(name=r.name, affiliation=r.affiliation) for r in records]
 
 
 def _unique_slugs(names: list[str]) -> list[str]:

@@ -19,6 +19,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     content_length: bool = True  # False: the body ends when the connection closes
     hang: bool = False  # answer nothing until the test ends
+    raw: bytes = b""  # sent as is in place of status line, headers and body
+    drip: float = 0  # seconds to wait before each byte of the body (or of raw)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -27,6 +29,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         reply = self.server.replies.get(self.path, Reply(status=404, body=b"Not here"))
         if reply.hang:
             self.server.stopping.wait()
+            return
+        if reply.raw:
+            self._send(reply.raw, reply.drip)
             return
         etag = reply.headers.get("ETag")
         if etag and self.headers.get("If-None-Match") == etag:
@@ -37,9 +42,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if reply.content_length:
             self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        # The client stops reading past its size limit, as it should.
+        self._send(reply.body, reply.drip)
+
+    def _send(self, data: bytes, drip: float):
+        # The client stops reading past its size limit or deadline, as it should.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(reply.body)
+            if not drip:
+                self.wfile.write(data)
+                return
+            for byte in data:
+                if self.server.stopping.wait(drip):
+                    return
+                self.wfile.write(bytes([byte]))
 
     def log_message(self, format, *args):
         pass
@@ -57,11 +71,7 @@ class FeedServer(http.server.ThreadingHTTPServer):
 
 
 @pytest.fixture
-def server(monkeypatch):
-    # A proxy from the environment would take the loopback requests elsewhere.
-    for name in ("http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
+def server():
     feed_server = FeedServer()
     thread = threading.Thread(target=feed_server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()

@@ -2,18 +2,23 @@ import gzip
 import io
 import os
 import socket
+import time
 
 import pytest
 
 from seminars.ics.fetch import (
     DEFAULT_MAX_BYTES,
+    MAX_ETAG_LENGTH,
+    MAX_LAST_MODIFIED_LENGTH,
     USER_AGENT,
     Fetched,
     FetchError,
+    _is_public_address,
     fetch,
     http_url,
     is_url,
 )
+from seminars.models import FeedSource
 from tests.feed_server import CALENDAR, Reply
 
 LAST_MODIFIED = "Tue, 01 Oct 2024 09:00:00 GMT"
@@ -29,6 +34,11 @@ def _unused_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _localhost_address():
+    """The address that localhost resolves to first (127.0.0.1, or ::1 on some systems)."""
+    return socket.getaddrinfo("localhost", None, type=socket.SOCK_STREAM)[0][4][0]
 
 
 # Locations
@@ -175,10 +185,7 @@ def test_redirect_is_followed(server):
 def test_redirect_loop_is_one_line_error(server):
     server.replies["/loop.ics"] = Reply(status=302, body=b"", headers={"Location": "/loop.ics"})
     url = f"{server.url}/loop.ics"
-    assert _fetch_error(url) == (
-        f"Could not follow the redirect from {url}: "
-        "The HTTP server returned a redirect error that would lead to an infinite loop."
-    )
+    assert _fetch_error(url) == f"Could not fetch {url}: more than 10 redirects"
 
 
 def test_webcal_url_is_fetched_with_the_given_scheme(server):
@@ -254,4 +261,184 @@ def test_silent_server_times_out(server):
 
 def test_malformed_url_is_an_error():
     url = "http://127.0.0.1:port/talks.ics"
-    assert _fetch_error(url) == f"Not a valid URL: {url} (nonnumeric port: 'port')"
+    assert _fetch_error(url) == f"Not a valid URL: {url} (Invalid port: 'port')"
+
+
+# A total deadline
+
+
+def _timed_fetch_error(location, **kwargs):
+    started = time.monotonic()
+    message = _fetch_error(location, **kwargs)
+    return message, time.monotonic() - started
+
+
+def test_dripping_body_times_out_at_the_total_deadline(server):
+    server.replies["/slow.ics"] = Reply(drip=0.5)
+    url = f"{server.url}/slow.ics"
+    message, elapsed = _timed_fetch_error(url, timeout=2)
+    assert message == f"Could not fetch {url}: timed out after 2 s"
+    assert elapsed < 3
+
+
+def test_dripping_headers_time_out_at_the_total_deadline(server):
+    headers = b"HTTP/1.1 200 OK\r\n" + b"X-Padding: x\r\n" * 20 + b"Content-Length: 0\r\n\r\n"
+    server.replies["/slow.ics"] = Reply(raw=headers, drip=0.05)
+    url = f"{server.url}/slow.ics"
+    message, elapsed = _timed_fetch_error(url, timeout=1)
+    assert message == f"Could not fetch {url}: timed out after 1 s"
+    assert elapsed < 1.5
+
+
+def test_the_deadline_covers_all_redirects_together(server):
+    for hop in range(5):
+        redirect = f"HTTP/1.1 302 Found\r\nLocation: /{hop + 1}.ics\r\nContent-Length: 0\r\n\r\n"
+        server.replies[f"/{hop}.ics"] = Reply(raw=redirect.encode(), drip=0.01)
+    server.replies["/5.ics"] = Reply()
+    message, elapsed = _timed_fetch_error(f"{server.url}/0.ics", timeout=1)
+    assert message.endswith(": timed out after 1 s")
+    assert elapsed < 1.5
+
+
+# Text from the server in error messages
+
+
+def test_control_characters_in_a_status_line_do_not_reach_the_error(server):
+    server.replies["/evil.ics"] = Reply(raw=b"HTTP/1.1 500 \x1b[31mevil\x07\r\n\r\n")
+    url = f"{server.url}/evil.ics"
+    assert _fetch_error(url) == f"HTTP 500 [31mevil from {url}"
+
+
+def test_control_characters_in_a_reason_phrase_do_not_reach_the_error(server):
+    server.replies["/evil.ics"] = Reply(
+        raw=b"HTTP/1.1 500 \x9b31mevil\r\nContent-Length: 0\r\n\r\n"
+    )
+    url = f"{server.url}/evil.ics"
+    assert _fetch_error(url) == f"HTTP 500 31mevil from {url}"
+
+
+def test_control_characters_in_a_redirect_do_not_reach_the_error(server):
+    server.replies["/evil.ics"] = Reply(status=302, headers={"Location": "ftp://x/\x9b31m\x85"})
+    message = _fetch_error(f"{server.url}/evil.ics")
+    assert message.startswith(f"Could not follow the redirect from {server.url}/evil.ics to ftp:")
+    assert message.isprintable()
+
+
+def test_control_characters_in_a_path_do_not_reach_the_error(tmp_path):
+    path = tmp_path / "\x1b[31mevil\x07.ics"
+    assert _fetch_error(str(path)) == f"No such file: {tmp_path}/ [31mevil .ics"
+
+
+# Validators too long to remember
+
+
+def test_over_long_validators_are_forgotten(server):
+    etag = '"' + "x" * 499 + '"'
+    server.replies["/talks.ics"] = Reply(headers={"ETag": etag, "Last-Modified": "x" * 101})
+    assert fetch(f"{server.url}/talks.ics") == Fetched(data=CALENDAR)
+
+
+def test_validators_at_the_length_limits_are_kept(server):
+    etag = '"' + "x" * 498 + '"'
+    server.replies["/talks.ics"] = Reply(headers={"ETag": etag, "Last-Modified": "x" * 100})
+    fetched = fetch(f"{server.url}/talks.ics")
+    assert fetched == Fetched(data=CALENDAR, etag=etag, last_modified="x" * 100)
+
+
+def test_validator_limits_are_the_feed_source_column_lengths():
+    assert FeedSource._meta.get_field("etag").max_length == MAX_ETAG_LENGTH
+    assert FeedSource._meta.get_field("last_modified").max_length == MAX_LAST_MODIFIED_LENGTH
+
+
+# Public addresses only
+
+
+def _refusal(url, address):
+    return (
+        f"Refused to fetch {url}: {address} is not a public address "
+        "(a site administrator can allow the host in IMPORT_ALLOWED_HOSTS)"
+    )
+
+
+def test_public_only_refuses_a_loopback_server_and_sends_it_nothing(server):
+    server.replies["/talks.ics"] = Reply()
+    url = f"{server.url}/talks.ics"
+    assert _fetch_error(url, public_only=True) == _refusal(url, "127.0.0.1")
+    assert server.seen == []
+
+
+def test_public_only_checks_the_addresses_a_host_name_resolves_to(server):
+    server.replies["/talks.ics"] = Reply()
+    url = f"http://localhost:{server.server_port}/talks.ics"
+    refused = f"localhost ({_localhost_address()})"
+    assert _fetch_error(url, public_only=True) == _refusal(url, refused)
+    assert server.seen == []
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "0.0.0.0",
+        "10.1.2.3",
+        "100.64.0.1",
+        "169.254.169.254",
+        "172.16.0.1",
+        "192.168.1.1",
+        "224.0.0.1",
+        "240.0.0.1",
+        "[::]",
+        "[::1]",
+        "[fc00::1]",
+        "[fe80::1]",
+        "[ff02::1]",
+        "[::ffff:127.0.0.1]",
+        "[2002:a00:1::]",
+        "[64:ff9b::a9fe:a9fe]",
+    ],
+)
+def test_public_only_refuses_non_public_addresses(host):
+    url = f"http://{host}:8000/talks.ics"
+    message = _fetch_error(url, public_only=True, timeout=1)
+    assert message == _refusal(url, host.strip("[]"))
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8", "2002:808:808::", "64:ff9b::808:808"],
+)
+def test_public_addresses_are_public(address):
+    assert _is_public_address(address) is True
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"), [("127.0.0.1", "127.0.0.1"), ("localhost", "LocalHost")]
+)
+def test_allowed_host_is_fetched_although_not_public(server, host, allowed):
+    server.replies["/talks.ics"] = Reply()
+    url = f"http://{host}:{server.server_port}/talks.ics"
+    fetched = fetch(url, public_only=True, allowed_hosts=[allowed])
+    assert fetched == Fetched(data=CALENDAR)
+
+
+@pytest.mark.parametrize(
+    ("start", "target"), [("localhost", "127.0.0.1"), ("127.0.0.1", "localhost")]
+)
+def test_redirect_from_an_allowed_host_to_a_non_public_host_is_refused(server, start, target):
+    target_url = f"http://{target}:{server.server_port}/talks.ics"
+    server.replies["/old.ics"] = Reply(status=302, headers={"Location": target_url})
+    server.replies["/talks.ics"] = Reply()
+    url = f"http://{start}:{server.server_port}/old.ics"
+    address = "127.0.0.1" if target == "127.0.0.1" else f"localhost ({_localhost_address()})"
+    message = _fetch_error(url, public_only=True, allowed_hosts=[start])
+    assert message == _refusal(target_url, address)
+    assert len(server.seen) == 1
+
+
+def test_proxy_from_the_environment_is_not_used(server, monkeypatch):
+    proxy = f"http://127.0.0.1:{_unused_port()}"
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    server.replies["/talks.ics"] = Reply()
+    assert fetch(f"{server.url}/talks.ics") == Fetched(data=CALENDAR)

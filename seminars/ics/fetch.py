@@ -5,31 +5,46 @@ is a FetchError whose message is one line a user can act on.
 """
 
 import gzip
-import http
-import http.client
 import io
+import ipaddress
 import os
 import re
 import socket
+import ssl
 import stat
 import sys
-import urllib.error
-import urllib.request
+import time
 import zlib
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import httpcore
+import httpx
+
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-DEFAULT_TIMEOUT = 30  # seconds
+DEFAULT_TIMEOUT = 30  # seconds for the whole fetch, redirects included
+MAX_REDIRECTS = 10
+# The lengths of FeedSource.etag and FeedSource.last_modified (fetch.py stays free of models).
+MAX_ETAG_LENGTH = 500
+MAX_LAST_MODIFIED_LENGTH = 100
 
 USER_AGENT = "seminars-import/1.0 (+ICS importer)"
 
 _URL_SCHEME = re.compile(r"^(https?|webcals?)://", re.IGNORECASE)
 _CHUNK = 64 * 1024
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # DNS64 embeds IPv4 addresses here
 
 
 class FetchError(Exception):
-    """A source could not be read; str(error) is one clear line for the user (no traceback)."""
+    """A source could not be read; str(error) is one clear line for the user (no traceback).
+
+    Control characters become spaces: messages quote servers (reason phrases, redirect
+    targets, error texts) and file names, which must not put terminal escapes into logs.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(_printable(message))
 
 
 @dataclass
@@ -65,31 +80,39 @@ def fetch(
     timeout: float = DEFAULT_TIMEOUT,
     stdin: BinaryIO | None = None,
     webcal_scheme: str = "https",
+    public_only: bool = False,
+    allowed_hosts: Collection[str] = (),
 ) -> Fetched:
     """Read location: ``-`` for stdin (default ``sys.stdin.buffer``), a URL, or a file path.
 
-    For URLs, etag and last_modified make the request conditional, and timeout applies to
-    connecting and to each read (as in urllib), not to the whole download. webcal:// URLs
-    are fetched over https like calendar apps do; tests pass webcal_scheme="http" to reach
-    a local server. Refuse anything larger than max_bytes, after gzip decompression too.
+    For URLs, etag and last_modified make the request conditional, and timeout bounds the
+    whole fetch: connecting, redirects, headers and body. webcal:// URLs are fetched over
+    https like calendar apps do; tests pass webcal_scheme="http" to reach a local server.
+    Refuse anything larger than max_bytes, after gzip decompression too.
+
+    With public_only, connect only to public addresses, except for the host names in
+    allowed_hosts (see _Connector). Proxies from the environment are never used: a proxy
+    would hide where a request really goes, and feeds are public anyway.
     """
     if location == "-":
         stream = sys.stdin.buffer if stdin is None else stdin
         return Fetched(data=_read_stdin(stream, max_bytes))
     if is_url(location):
+        connector = _Connector(time.monotonic() + timeout, public_only, allowed_hosts)
         return _fetch_url(
             http_url(location, webcal_scheme=webcal_scheme),
             etag=etag,
             last_modified=last_modified,
             max_bytes=max_bytes,
             timeout=timeout,
+            connector=connector,
         )
     return Fetched(data=_read_file(location, max_bytes))
 
 
 def _read_stdin(stream: BinaryIO, max_bytes: int) -> bytes:
     try:
-        return _read_capped(stream, max_bytes, "Standard input")
+        return _read_capped(_chunks(stream), max_bytes, "Standard input")
     except OSError as error:
         raise FetchError(f"Could not read standard input: {_describe(error)}") from error
 
@@ -102,7 +125,7 @@ def _read_file(path: str, max_bytes: int) -> bytes:
             info = os.fstat(file.fileno())
             if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
                 raise _too_large(path, max_bytes)
-            return _read_capped(file, max_bytes, path)
+            return _read_capped(_chunks(file), max_bytes, path)
     except FileNotFoundError as error:
         raise FetchError(f"No such file: {path}") from error
     except IsADirectoryError as error:
@@ -114,7 +137,13 @@ def _read_file(path: str, max_bytes: int) -> bytes:
 
 
 def _fetch_url(
-    url: str, *, etag: str, last_modified: str, max_bytes: int, timeout: float
+    url: str,
+    *,
+    etag: str,
+    last_modified: str,
+    max_bytes: int,
+    timeout: float,
+    connector: "_Connector",
 ) -> Fetched:
     headers = {
         "User-Agent": USER_AGENT,
@@ -125,72 +154,214 @@ def _fetch_url(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    first_url = url
+    transport = _Transport(connector)
+    # The connector enforces the deadline, so httpx's own timeouts (per read) are off.
+    client = httpx.Client(transport=transport, headers=headers, timeout=None, trust_env=False)
     try:
-        request = urllib.request.Request(url, headers=headers)
-        with _opener().open(request, timeout=timeout) as response:
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise _too_large(url, max_bytes)
-            body = _read_capped(response, max_bytes, url)
-            encoding = response.headers.get("Content-Encoding", "").strip().lower()
-            fetched = Fetched(
-                data=body,
-                etag=response.headers.get("ETag", ""),
-                last_modified=response.headers.get("Last-Modified", ""),
-            )
-    except urllib.error.HTTPError as error:
-        error.close()  # it holds the response's open socket
-        if error.code == http.HTTPStatus.NOT_MODIFIED:
-            return Fetched(
-                data=None,
-                etag=error.headers.get("ETag") or etag,
-                last_modified=error.headers.get("Last-Modified") or last_modified,
-                not_modified=True,
-            )
-        raise FetchError(_describe_status(url, error)) from error
-    except urllib.error.URLError as error:
-        raise FetchError(_describe_failure(url, error.reason, timeout)) from error
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        raise FetchError(_describe_failure(url, error, timeout)) from error
+        with client:
+            # Redirects are followed here rather than by httpx, which would read the body
+            # of each redirect response without a size limit.
+            for _ in range(MAX_REDIRECTS + 1):
+                with client.stream("GET", url) as response:
+                    if response.next_request is None:
+                        return _read_response(url, response, etag, last_modified, max_bytes)
+                    url = _redirect_target(url, response.next_request.url)
+    except _Refused as refusal:
+        raise FetchError(
+            f"Refused to fetch {url}: {refusal} is not a public address "
+            "(a site administrator can allow the host in IMPORT_ALLOWED_HOSTS)"
+        ) from None
+    except httpx.TimeoutException as error:
+        raise FetchError(f"Could not fetch {url}: timed out after {timeout:g} s") from error
+    except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
+        raise FetchError(_describe_failure(url, error)) from error
+    raise FetchError(f"Could not fetch {first_url}: more than {MAX_REDIRECTS} redirects")
 
-    if encoding in ("gzip", "x-gzip"):
-        fetched.data = _gunzip(body, max_bytes, url)
-    elif encoding not in ("", "identity"):
+
+def _read_response(
+    url: str, response: httpx.Response, etag: str, last_modified: str, max_bytes: int
+) -> Fetched:
+    if response.status_code == httpx.codes.NOT_MODIFIED:
+        return Fetched(
+            data=None,
+            etag=_validator(response, "ETag", MAX_ETAG_LENGTH) or etag,
+            last_modified=(
+                _validator(response, "Last-Modified", MAX_LAST_MODIFIED_LENGTH) or last_modified
+            ),
+            not_modified=True,
+        )
+    if not response.is_success:
+        raise FetchError(_describe_status(url, response))
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(url, max_bytes)
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ("", "identity", "gzip", "x-gzip"):
         # We only ever ask for gzip; anything else would reach the parser as noise.
         raise FetchError(f"Unsupported Content-Encoding {encoding!r} from {url}")
-    return fetched
+    # Raw bytes: httpx would decompress unbounded, and accept a truncated gzip stream.
+    body = _read_capped(response.iter_raw(), max_bytes, url)
+    return Fetched(
+        data=_gunzip(body, max_bytes, url) if encoding.endswith("gzip") else body,
+        etag=_validator(response, "ETag", MAX_ETAG_LENGTH),
+        last_modified=_validator(response, "Last-Modified", MAX_LAST_MODIFIED_LENGTH),
+    )
 
 
-def _opener() -> urllib.request.OpenerDirector:
-    # Only http(s): a redirect must not lead to file://, ftp:// or data: URLs. Built per
-    # call so that proxy settings are read from the environment of the moment.
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.ProxyHandler(),
-        urllib.request.UnknownHandler(),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        urllib.request.HTTPRedirectHandler(),
-        urllib.request.HTTPErrorProcessor(),
-    ):
-        opener.add_handler(handler)
-    return opener
+def _validator(response: httpx.Response, name: str, max_length: int) -> str:
+    # A longer one could not be saved in its FeedSource column: better none than that.
+    value = response.headers.get(name, "")
+    return value if len(value) <= max_length else ""
+
+
+def _redirect_target(url: str, target: httpx.URL) -> str:
+    # Only http(s): a redirect must not lead to file://, ftp:// or data: URLs.
+    if target.scheme not in ("http", "https"):
+        raise FetchError(f"Could not follow the redirect from {url} to {target}: not http(s)")
+    return str(target)
+
+
+class _Transport(httpx.HTTPTransport):
+    """httpx's transport, opening its connections through a _Connector.
+
+    httpx takes no network backend as an argument, so the connection pool it builds is
+    replaced by the same httpcore pool given the connector.
+    """
+
+    def __init__(self, connector: "_Connector"):
+        ssl_context = ssl.create_default_context()  # the system's CAs, as urllib used
+        super().__init__(verify=ssl_context, trust_env=False)
+        self._pool = httpcore.ConnectionPool(ssl_context=ssl_context, network_backend=connector)
+
+
+class _Connector(httpcore.NetworkBackend):
+    """Opens a fetch's connections, all within one deadline, and checks their addresses.
+
+    With public_only, the host name is resolved here and each of its addresses checked,
+    then the connection made to the very address checked: DNS cannot answer one address
+    to the check and another to the connection (rebinding), and a refused address is not
+    even connected to. TLS still verifies, and sends SNI for, the host name: httpcore
+    passes it to start_tls. Each redirect opens its connection here, so each is checked.
+    Name lookups are the one wait the deadline cannot cut; the resolver has its own limits.
+    """
+
+    def __init__(self, deadline: float, public_only: bool, allowed_hosts: Collection[str]):
+        self._deadline = deadline
+        self._public_only = public_only
+        # As written in settings, an IPv6 address may come in brackets; httpcore gives none.
+        self._allowed_hosts = {host.lower().strip("[]") for host in allowed_hosts}
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # per connection attempt; the deadline is used instead
+        local_address: str | None = None,
+        socket_options=None,
+    ) -> httpcore.NetworkStream:
+        if self._public_only and host.lower() not in self._allowed_hosts:
+            addresses = _public_addresses(host, port)
+        else:
+            addresses = [host]
+        for address in addresses:
+            time_left = _time_left(self._deadline, httpcore.ConnectTimeout)
+            try:
+                stream = self._backend.connect_tcp(
+                    address, port, time_left, local_address, socket_options
+                )
+            except httpcore.ConnectError as error:
+                failure = error  # try the next address, as socket.create_connection does
+            else:
+                return _DeadlineStream(stream, self._deadline)
+        raise failure
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write waits at most until the deadline.
+
+    httpcore times each read on its own, so a server sending a byte now and then would
+    never time out; here every wait is cut to the time left for the whole fetch.
+    """
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float):
+        self._stream = stream
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _time_left(self._deadline, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _time_left(self._deadline, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        # Python bounds the whole TLS handshake by the timeout, not each read of it.
+        time_left = _time_left(self._deadline, httpcore.ConnectTimeout)
+        stream = self._stream.start_tls(ssl_context, server_hostname, time_left)
+        return _DeadlineStream(stream, self._deadline)
+
+    def get_extra_info(self, info: str):
+        return self._stream.get_extra_info(info)
+
+
+def _time_left(deadline: float, timeout_error: type[Exception]) -> float:
+    time_left = deadline - time.monotonic()
+    if time_left <= 0:
+        raise timeout_error("the deadline has passed")
+    return time_left
+
+
+class _Refused(Exception):
+    """A host was refused because one of its addresses is not public."""
+
+    def __init__(self, host: str, address: str):
+        super().__init__(address if host == address else f"{host} ({address})")
+
+
+def _public_addresses(host: str, port: int) -> list[str]:
+    """Return the addresses of host; raise _Refused if any of them is not public."""
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = list(dict.fromkeys(sockaddr[0] for *_, sockaddr in found))
+    for address in addresses:
+        if not _is_public_address(address):
+            raise _Refused(host, address)
+    return addresses
+
+
+def _is_public_address(address: str) -> bool:
+    """Return whether address is a public unicast one; IPv6 forms of IPv4 count as IPv4."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        else:
+            ip = ip.ipv4_mapped or ip.sixtofour or ip
+    # is_global leaves out loopback, private, link-local, shared and unspecified addresses;
+    # multicast and reserved ones are no web server's.
+    return ip.is_global and not ip.is_multicast and not ip.is_reserved
 
 
 def _gunzip(body: bytes, max_bytes: int, url: str) -> bytes:
     # Decompress in bounded chunks so that a small gzip bomb cannot fill memory.
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
-            return _read_capped(stream, max_bytes, url, " once decompressed")
+            return _read_capped(_chunks(stream), max_bytes, url, " once decompressed")
     except (OSError, EOFError, zlib.error) as error:
         raise FetchError(f"Corrupt gzip data from {url}: {_describe(error)}") from error
 
 
-def _read_capped(stream, max_bytes: int, name: str, detail: str = "") -> bytes:
-    """Read stream to its end, refusing more than max_bytes."""
+def _chunks(stream: BinaryIO) -> Iterable[bytes]:
+    return iter(lambda: stream.read(_CHUNK), b"")
+
+
+def _read_capped(chunks: Iterable[bytes], max_bytes: int, name: str, detail: str = "") -> bytes:
+    """Join chunks, refusing more than max_bytes."""
     data = bytearray()
-    while chunk := stream.read(min(_CHUNK, max_bytes + 1 - len(data))):
+    for chunk in chunks:
         data += chunk
         if len(data) > max_bytes:
             raise _too_large(name, max_bytes, detail)
@@ -208,37 +379,39 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _describe_status(url: str, error: urllib.error.HTTPError) -> str:
-    reason = str(error.reason or "")
-    if 300 <= error.code < 400:
-        # urllib gives up on redirect loops; its reason then spans lines, the first says why.
-        why = reason.splitlines()[0] if reason else f"HTTP {error.code}"
-        return f"Could not follow the redirect from {url}: {why}"
-    reason = " ".join(reason.split()) or _phrase(error.code)
-    return f"HTTP {error.code} {reason} from {url}" if reason else f"HTTP {error.code} from {url}"
+def _describe_status(url: str, response: httpx.Response) -> str:
+    code = response.status_code
+    reason = " ".join(_printable(response.reason_phrase).split())
+    reason = reason or httpx.codes.get_reason_phrase(code)
+    status = f"HTTP {code} {reason}".rstrip()
+    if response.is_redirect:  # any 3xx: one with a Location to follow does not come here
+        return f"Could not follow the redirect from {url}: {status}"
+    return f"{status} from {url}"
 
 
-def _phrase(code: int) -> str:
-    try:
-        return http.HTTPStatus(code).phrase
-    except ValueError:
-        return ""
-
-
-def _describe_failure(url: str, reason: object, timeout: float) -> str:
-    if isinstance(reason, TimeoutError):
-        return f"Could not fetch {url}: timed out after {timeout:g} s"
-    if isinstance(reason, ConnectionRefusedError):
+def _describe_failure(url: str, error: Exception) -> str:
+    cause = _socket_error(error)
+    if isinstance(cause, ConnectionRefusedError):
         return f"Could not connect to {url}: connection refused"
-    if isinstance(reason, socket.gaierror):
-        return f"Could not look up the host of {url}: {_describe(reason)}"
-    if isinstance(reason, http.client.InvalidURL):
-        return f"Not a valid URL: {url} ({_describe(reason)})"
-    if isinstance(reason, http.client.IncompleteRead):
-        return f"Could not fetch {url}: the response was cut short"
-    return f"Could not fetch {url}: {_describe(reason)}"
+    if isinstance(cause, socket.gaierror):
+        return f"Could not look up the host of {url}: {_describe(cause)}"
+    if isinstance(error, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+        return f"Not a valid URL: {url} ({_describe(error)})"
+    return f"Could not fetch {url}: {_describe(cause or error)}"
+
+
+def _socket_error(error: BaseException | None) -> OSError | None:
+    # httpx and httpcore raise socket errors again as their own, while handling the original.
+    while error is not None and not isinstance(error, OSError):
+        error = error.__cause__ or error.__context__
+    return error
 
 
 def _describe(error: object) -> str:
     text = getattr(error, "strerror", None) or str(error) or type(error).__name__
-    return " ".join(text.split())
+    return " ".join(_printable(text).split())
+
+
+def _printable(text: str) -> str:
+    """Return text with each control character (line break, terminal escape…) made a space."""
+    return "".join(c if c.isprintable() else " " for c in text)

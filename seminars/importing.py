@@ -13,24 +13,29 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from icalendar.parser import unescape_backslash
 
+from .caching import content_changed
 from .ics.dialects import dialect_for
 from .ics.events import calendar_events
 from .ics.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError, fetch, is_url
-from .ics.read import NotACalendar, read_calendars
+from .ics.read import NotACalendar, calendar_description, calendar_name, read_calendars
 from .ics.sync import SyncResult, sync_records
-from .models import FeedSource, Series
+from .models import FeedSource, Series, Talk
 from .slugs import slug_for, unique_slug
 
 logger = logging.getLogger(__name__)
 
+_SERIES_NAME_LENGTH = Series._meta.get_field("name").max_length
+
 
 @dataclass
 class ImportOptions:
-    series: str = ""  # name or slug; else the calendar's X-WR-CALNAME
+    """How to import a source; the defaults are the command's and the admin's."""
+
+    series: str = ""  # name or slug; else the source's series, else the X-WR-CALNAME
     dry_run: bool = False
     strict: bool = False
+    take_over: bool = False  # talks of another source in the same series become this one's
     horizon_days: int = 365
     max_occurrences: int = 1000
     max_bytes: int = DEFAULT_MAX_BYTES
@@ -43,6 +48,8 @@ class ImportReport:
     error: str = ""
     not_modified: bool = False
     series: str = ""
+    moved: int = 0  # talks moved from `moved_from`, the series the source had before
+    moved_from: str = ""
     result: SyncResult = field(default_factory=SyncResult)
 
     @property
@@ -101,7 +108,10 @@ def import_source(location: str, options: ImportOptions, *, stdin=None, progress
         report.error = str(error)
     except DatabaseError as error:
         logger.exception("import of %s failed in the database", recorded)
-        report.error = f"database error, nothing imported: {str(error).splitlines()[0]}"
+        report.error = f"database error, nothing imported: {_first_line(error)}"
+    except Exception as error:  # a bug must not stop the other sources, nor go unrecorded
+        logger.exception("import of %s failed", recorded)
+        report.error = f"unexpected error, nothing imported: {_first_line(error)}"
     if report.error and not options.dry_run:
         _record_failure(recorded, report.error)
     return report
@@ -125,10 +135,10 @@ def import_data(
     except NotACalendar as error:
         raise ImportFailed(str(error)) from error
 
-    series_name = options.series or _calendar_name(calendars)
-    existing_source = FeedSource.objects.filter(location=location).select_related("series").first()
-    if not series_name and existing_source and existing_source.series:
-        series_name = existing_source.series.name
+    # A source stays in its series, even when the calendar renames itself, unless told.
+    existing = FeedSource.objects.filter(location=location).select_related("series").first()
+    known = existing.series.name if existing and existing.series else ""
+    series_name = options.series or known or calendar_name(calendars)[:_SERIES_NAME_LENGTH]
     if not series_name:
         raise ImportFailed("no series: pass --series NAME (the calendar has no X-WR-CALNAME)")
 
@@ -142,21 +152,26 @@ def import_data(
         events = calendar_events(
             calendar,
             site_tz=site_tz,
+            now=now,
             horizon=horizon,
             max_occurrences=options.max_occurrences,
             notices=notices,
         )
-        skipped.update(n.uid for n in notices[before:] if n.message.startswith("skipped"))
+        skipped.update(n.uid for n in notices[before:] if n.skipped)
         records.extend(dialect.refine(event) for event in events)
 
     with transaction.atomic():
-        series = _series(series_name, description=_calendar_description(calendars))
+        series = _series(series_name, description=calendar_description(calendars))
         source = _locked_source(location, series)
+        if source.series_id != series.pk:
+            report.moved_from = source.series.name
+            report.moved = _move_source(source, series)
         result = sync_records(
             records,
             source=source,
             series=series,
             skipped_uids=skipped,
+            take_over=options.take_over,
             now=now,
             progress=progress,
         )
@@ -179,24 +194,9 @@ def import_data(
     return report
 
 
-def _calendar_text(calendars, name: str) -> str:
-    """A calendar property as text; icalendar leaves X- properties escaped, so unescape here."""
-    for calendar in calendars:
-        value = calendar.get(name)
-        if isinstance(value, list):
-            value = value[0] if value else None
-        text = unescape_backslash(str(value)).strip() if value is not None else ""
-        if text:
-            return text
-    return ""
-
-
-def _calendar_name(calendars) -> str:
-    return _calendar_text(calendars, "X-WR-CALNAME")[:200]
-
-
-def _calendar_description(calendars) -> str:
-    return _calendar_text(calendars, "X-WR-CALDESC")
+def _first_line(error) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
 
 
 def _series(name: str, *, description: str = "") -> Series:
@@ -229,6 +229,15 @@ def _locked_source(location: str, series: Series) -> FeedSource:
     if source.series_id is None:
         source.series = series
     return source
+
+
+def _move_source(source: FeedSource, series: Series) -> int:
+    """Move the source, and its talks still in its old series, to `series`."""
+    moved = Talk.objects.filter(source=source, series_id=source.series_id).update(series=series)
+    source.series = series
+    if moved:
+        content_changed()  # update() sends no signals
+    return moved
 
 
 def _record_failure(location: str, error: str) -> None:

@@ -164,7 +164,7 @@ def test_occurrence_cap_is_reported(tmp_path):
     event = ics_event("many@x", "Many", "20240101T100000Z", rrule="FREQ=DAILY;COUNT=50")
     code, out, _ = run_import(write(tmp_path, ics_calendar(event)), "--max-occurrences", "20")
     assert code == 0
-    assert "warning: many@x: 50 occurrences before the horizon; kept the last 20" in out
+    assert "warning: many@x: 50 occurrences before the horizon; kept the 20 nearest today" in out
     assert Talk.objects.count() == 20
 
 
@@ -404,6 +404,62 @@ def test_a_uid_imported_from_another_source_is_not_taken_over(tmp_path):
     assert talk("shared@x").series.name == "One"
 
 
+def test_a_renamed_file_of_the_same_series_names_the_way_through(tmp_path):
+    event = ics_event("shared@x", "Shared", "20300101T100000Z")
+    old = write(tmp_path, ics_calendar(event), "old.ics")
+    new = write(tmp_path, ics_calendar(event.replace("Shared", "Renamed")), "new.ics")
+    run_import(old, "--series", "Logic")
+    code, out, _ = run_import(new, "--series", "Logic")
+    assert code == 0
+    assert (
+        f"warning: shared@x: skipped: the UID belongs to {old} "
+        "(to move its talks to this source, import again with --take-over)"
+    ) in out
+    code, out, _ = run_import(new, "--series", "Logic", "--take-over")
+    assert code == 0, out
+    assert f"{new}: 0 created, 1 updated" in out
+    moved = talk("shared@x")
+    assert (moved.title, moved.source.location) == ("Renamed", str(new))
+
+
+def test_standard_input_takes_over_the_talks_of_a_file_when_told(tmp_path, monkeypatch):
+    data = ics_calendar(ics_event("s@x", "Shared", "20300101T100000Z"))
+    run_import(write(tmp_path, data), "--series", "Logic")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, _ = run_import("-", "--series", "Logic", "--take-over")
+    assert code == 0, out
+    assert "stdin:logic: 0 created, 0 updated, 1 unchanged" in out
+    assert talk("s@x").source.location == "stdin:logic"
+
+
+def test_naming_another_series_on_a_rerun_moves_the_talks_and_says_so(tmp_path):
+    path = write(tmp_path, ics_calendar(ics_event("m@x", "Moving", "20300101T100000Z")))
+    run_import(path, "--series", "First")
+    code, out, _ = run_import(path, "--series", "Second")
+    assert code == 0, out
+    assert f"{path}: moved from 'First' to 'Second', with its 1 talk(s)" in out
+    assert f"{path}: 0 created, 0 updated, 1 unchanged, 0 cancelled, 0 skipped into 'Second'" in out
+    assert talk("m@x").series.name == "Second"
+    assert FeedSource.objects.get().series.name == "Second"
+
+
+def test_a_calendar_that_renames_itself_stays_in_its_series(tmp_path):
+    event = ics_event("r@x", "Talk", "20300101T100000Z")
+    run_import(write(tmp_path, ics_calendar(event, name="Old name")))
+    code, out, _ = run_import(write(tmp_path, ics_calendar(event, name="New name")))
+    assert code == 0, out
+    assert list(Series.objects.values_list("name", flat=True)) == ["Old name"]
+
+
+def test_a_dry_run_into_another_series_creates_nothing(tmp_path):
+    path = write(tmp_path, ics_calendar(ics_event("m@x", "Moving", "20300101T100000Z")))
+    run_import(path, "--series", "First")
+    code, out, _ = run_import(path, "--series", "Second", "--dry-run")
+    assert code == 0, out
+    assert list(Series.objects.values_list("name", flat=True)) == ["First"]
+    assert talk("m@x").series.name == "First"
+
+
 def test_events_without_uid_get_a_stable_derived_one(tmp_path):
     path = write(tmp_path, ics_calendar(ics_event(None, "No uid", "20300101T100000Z")))
     run_import(path)
@@ -457,6 +513,36 @@ def test_bad_events_are_skipped_with_a_warning_and_the_rest_imports(tmp_path):
     assert "warning: badzone@x: skipped: unknown time zone 'Mars/Olympus_Mons'" in out
     assert "baddate@x: skipped" in out
     assert "1 created, 0 updated, 0 unchanged, 0 cancelled, 3 skipped" in out
+    assert list(Talk.objects.values_list("uid", flat=True)) == ["good@x"]
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        ";VALUE=DATE:99991231",
+        ";TZID=Europe/Berlin:99991231T230000",
+        "00010101T000000Z",
+        ';TZID="(UTC+99:00) x":20300101T100000',
+    ],
+)
+def test_one_event_with_an_impossible_date_or_zone_does_not_sink_its_calendar(tmp_path, start):
+    data = ics_calendar(
+        ics_event("bad@x", "Bad", start), ics_event("good@x", "Good", "20300101T100000Z")
+    )
+    code, out, err = run_import(write(tmp_path, data))
+    assert code == 0, err
+    assert "warning: bad@x: skipped: " in out
+    assert "1 created, 0 updated, 0 unchanged, 0 cancelled, 1 skipped" in out
+    assert list(Talk.objects.values_list("uid", flat=True)) == ["good@x"]
+
+
+def test_a_duration_past_the_year_9999_skips_only_its_event(tmp_path):
+    data = ics_calendar(
+        ics_event("bad@x", "Bad", "99991230T000000Z", duration="P10D"),
+        ics_event("good@x", "Good", "20300101T100000Z"),
+    )
+    code, out, err = run_import(write(tmp_path, data))
+    assert code == 0, err
     assert list(Talk.objects.values_list("uid", flat=True)) == ["good@x"]
 
 

@@ -71,3 +71,30 @@ def test_an_html_error_page_served_as_200_is_not_a_calendar(server):
     assert code == 1
     assert "an HTML or XML page, not a calendar" in err
     assert Talk.objects.count() == 0
+
+
+def test_a_new_url_that_fails_is_recorded_and_retried_by_all(server):
+    url = f"{server.url}/feed.ics"
+    server.replies["/feed.ics"] = Reply(status=503, body=b"down")
+    code, _, err = run_import(url)
+    assert code == 1
+    assert FeedSource.objects.get(location=url).last_error.startswith("HTTP 503")
+    server.replies["/feed.ics"] = Reply(body=FEED)
+    code, out, _ = run_import("--all")
+    assert code == 0, out
+    assert f"{url}: 1 created" in out
+    assert FeedSource.objects.get(location=url).last_error == ""
+
+
+def test_an_over_long_etag_is_not_stored_and_the_source_keeps_syncing(server):
+    # PostgreSQL refused the 600-character value, so the source could never sync again.
+    url = f"{server.url}/feed.ics"
+    server.replies["/feed.ics"] = Reply(
+        body=FEED, headers={"ETag": '"' + "x" * 600 + '"', "Last-Modified": "y" * 200}
+    )
+    for _ in range(2):
+        code, out, err = run_import(url)
+        assert code == 0, err
+    source = FeedSource.objects.get(location=url)
+    assert (source.etag, source.last_modified, source.last_error) == ("", "", "")
+    assert Talk.objects.count() == 1

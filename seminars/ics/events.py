@@ -2,22 +2,23 @@
 
 import datetime as dt
 import hashlib
+import logging
 import re
-from collections import deque
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import ftfy
 import icalendar
-import recurring_ical_events
 import x_wr_timezone
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from . import recurrence
 from .plaintext import to_plain_text
-from .records import EventRecord, Notice
+from .records import EARLIEST, FIRST_YEAR, LAST_YEAR, LATEST, EventRecord, Notice, SkipEvent
+
+logger = logging.getLogger(__name__)
 
 MAX_UID_LENGTH = 255
-# Recurrence expansion walks at most this many occurrences per event, whatever the cap.
-MAX_OCCURRENCES_WALKED = 100_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _OFFSET_IN_NAME = re.compile(r"\((?:UTC|GMT)\s*([+-])(\d{1,2}):?(\d{2})\)")
 _url_validator = URLValidator(schemes=["http", "https"])
@@ -25,21 +26,19 @@ _url_validator = URLValidator(schemes=["http", "https"])
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-class SkipEvent(Exception):
-    """This event cannot be imported; str() says why."""
-
-
 def calendar_events(
     calendar: icalendar.Calendar,
     *,
     site_tz: ZoneInfo,
+    now: dt.datetime,
     horizon: dt.datetime,
     max_occurrences: int,
     notices: list[Notice],
 ) -> list[EventRecord]:
     """Return a record per event, and per occurrence of a recurring event up to `horizon`.
 
-    Events that cannot be imported are left out with a notice naming their UID.
+    Events that cannot be imported are left out with a notice naming their UID (one whose
+    notice says `skipped`): a bad event never stops the others.
     """
     default_tz = _calendar_zone(calendar, site_tz, notices)
     if default_tz is not site_tz:
@@ -47,24 +46,30 @@ def calendar_events(
             calendar = x_wr_timezone.to_standard(calendar)
         except Exception as error:  # a broken X-WR-TIMEZONE must not stop the import
             notices.append(Notice("", f"X-WR-TIMEZONE could not be applied: {error}"))
-    context = _Context(site_tz=site_tz, default_tz=default_tz, notices=notices)
+    context = _Context(
+        site_tz=site_tz,
+        default_tz=default_tz,
+        notices=notices,
+        now=now,
+        horizon=horizon,
+        max_occurrences=max_occurrences,
+        timezones=calendar.walk("VTIMEZONE"),
+    )
     records = []
-    timezones = calendar.walk("VTIMEZONE")
     for uid, components in _group_by_uid(calendar.walk("VEVENT")).items():
         try:
-            records.extend(
-                _group_records(uid, components, timezones, context, horizon, max_occurrences)
-            )
+            records.extend(_group_records(uid, components, context))
         except SkipEvent as reason:
-            notices.append(Notice(uid, f"skipped: {reason}"))
+            notices.append(Notice(uid, str(reason), skipped=True))
+        except Exception as error:  # one broken event must not sink its calendar
+            logger.warning("event %s could not be read", uid, exc_info=True)
+            notices.append(Notice(uid, f"unreadable ({_first_line(error)})", skipped=True))
     return records
 
 
 class _Context:
-    def __init__(self, *, site_tz, default_tz, notices):
-        self.site_tz = site_tz
-        self.default_tz = default_tz
-        self.notices = notices
+    def __init__(self, **values):
+        self.__dict__.update(values)
 
 
 def _calendar_zone(calendar, site_tz, notices):
@@ -81,7 +86,7 @@ def _calendar_zone(calendar, site_tz, notices):
 def _group_by_uid(events) -> dict[str, list[icalendar.Event]]:
     groups: dict[str, list[icalendar.Event]] = {}
     for event in events:
-        uid = str(event.get("UID", "")).strip() or _derived_uid(event)
+        uid = _CONTROL.sub("", str(event.get("UID", ""))).strip() or _derived_uid(event)
         groups.setdefault(uid, []).append(event)
     return groups
 
@@ -99,7 +104,7 @@ def _bounded_uid(uid: str) -> str:
     return f"long-{hashlib.sha1(uid.encode()).hexdigest()}"
 
 
-def _group_records(uid, components, timezones, context, horizon, max_occurrences):
+def _group_records(uid, components, context):
     masters = [c for c in components if "RECURRENCE-ID" not in c]
     overrides = [c for c in components if "RECURRENCE-ID" in c]
     if len(masters) > 1:
@@ -112,34 +117,38 @@ def _group_records(uid, components, timezones, context, horizon, max_occurrences
     if master is not None and not overrides and "RRULE" not in master and "RDATE" not in master:
         return [_record(master, _bounded_uid(uid), context)]
 
-    mini = icalendar.Calendar()
-    mini.subcomponents.extend(timezones)
-    mini.subcomponents.extend(masters + overrides)
-    occurrences: deque = deque(maxlen=max_occurrences)
-    walked = 0
-    try:
-        for occurrence in recurring_ical_events.of(mini).after(_EPOCH):
-            if _as_datetime(occurrence.get("DTSTART").dt, context) > horizon:
-                break
-            walked += 1
-            if walked > MAX_OCCURRENCES_WALKED:
-                raise SkipEvent(f"more than {MAX_OCCURRENCES_WALKED} occurrences")
-            occurrences.append(occurrence)
-    except SkipEvent:
-        raise
-    except Exception as error:  # the recurrence library raises many types on broken rules
-        raise SkipEvent(f"recurrence cannot be expanded ({_first_line(error)})") from error
-    if walked > max_occurrences:
+    if master is not None and "DTSTART" in master:
+        first = _as_datetime(_decoded_time(master["DTSTART"], uid, context), context)
+        bound = recurrence.occurrence_bound(master, first, context.horizon)
+        if bound > recurrence.MAX_OCCURRENCES_WALKED:
+            raise SkipEvent(
+                f"repeats up to {bound:,} times before the horizon; at most "
+                f"{recurrence.MAX_OCCURRENCES_WALKED:,} are expanded"
+            )
+    occurrences = recurrence.expand(
+        masters + overrides, timezones=context.timezones, horizon=context.horizon
+    )
+    kept = recurrence.nearest(
+        occurrences,
+        now=context.now,
+        keep=context.max_occurrences,
+        start_of=lambda o: _as_datetime(o.get("DTSTART").dt, context),
+    )
+    if len(kept) < len(occurrences):
         context.notices.append(
-            Notice(uid, f"{walked} occurrences before the horizon; kept the last {max_occurrences}")
+            Notice(
+                uid,
+                f"{len(occurrences)} occurrences before the horizon; kept the "
+                f"{len(kept)} nearest today",
+            )
         )
     records = []
-    for occurrence in occurrences:
+    for occurrence in kept:
         occurrence_uid = _bounded_uid(f"{uid}/{_recurrence_key(occurrence, context)}")
         try:
             records.append(_record(occurrence, occurrence_uid, context))
         except SkipEvent as reason:
-            context.notices.append(Notice(occurrence_uid, f"skipped: {reason}"))
+            context.notices.append(Notice(occurrence_uid, str(reason), skipped=True))
     return records
 
 
@@ -172,13 +181,19 @@ def _record(component, uid: str, context) -> EventRecord:
     if start_prop is None:
         raise SkipEvent("no DTSTART")
     start_value = _decoded_time(start_prop, uid, context)
+    _check_year(start_value, "starts")
     all_day = not isinstance(start_value, dt.datetime)
-    if all_day:
-        start = dt.datetime.combine(start_value, dt.time(0), tzinfo=context.site_tz)
-        end = _all_day_end(component, start_value, uid, context)
-    else:
-        start = start_value
-        end = _timed_end(component, start, uid, context)
+    try:
+        if all_day:
+            start = dt.datetime.combine(start_value, dt.time(0), tzinfo=context.site_tz)
+            end = _all_day_end(component, start_value, uid, context)
+        else:
+            start = start_value
+            end = _timed_end(component, start, uid, context)
+    except OverflowError as error:
+        raise SkipEvent(f"ends after the supported years {FIRST_YEAR}–{LAST_YEAR}") from error
+    if end is not None:
+        _check_year(end, "ends")
     if component.errors:
         context.notices.append(
             Notice(uid, f"unreadable property ignored: {_first_line(component.errors[0][1])}")
@@ -204,6 +219,16 @@ def _record(component, uid: str, context) -> EventRecord:
     )
 
 
+def _check_year(value: dt.date, verb: str) -> None:
+    # On the wall-clock year: converting year 1 or 9999 to another zone may overflow.
+    if not FIRST_YEAR <= value.year <= LAST_YEAR or (
+        isinstance(value, dt.datetime) and not EARLIEST <= value < LATEST
+    ):
+        raise SkipEvent(
+            f"{verb} in the year {value.year}, outside the supported years {FIRST_YEAR}–{LAST_YEAR}"
+        )
+
+
 def _decoded_time(prop, uid, context):
     try:
         value = prop.dt
@@ -225,6 +250,8 @@ def _repair_zone(tzid: str, uid: str, context) -> dt.tzinfo:
     if match is None:
         raise SkipEvent(f"unknown time zone {tzid!r}")
     sign, hours, minutes = match.groups()
+    if int(hours) > 14 or int(minutes) > 59:  # no zone on Earth is further from UTC
+        raise SkipEvent(f"unknown time zone {tzid!r} (its offset is not a real one)")
     offset = dt.timedelta(hours=int(hours), minutes=int(minutes)) * (-1 if sign == "-" else 1)
     context.notices.append(
         Notice(uid, f"unknown time zone {tzid!r}; used its UTC offset {sign}{hours}:{minutes}")
@@ -263,7 +290,12 @@ def _text(component, name: str) -> str:
     value = component.get(name)
     if isinstance(value, list):
         value = value[0] if value else None
-    return "" if value is None else _CONTROL.sub("", str(value))
+    if value is None:
+        return ""
+    text = _CONTROL.sub("", str(value))
+    # Text encoded twice (UTF-8 read as Windows-1252, "IRBâ€™s") is repaired; ftfy changes
+    # nothing else, and ASCII cannot be mojibake.
+    return text if text.isascii() else ftfy.fix_encoding(text)
 
 
 def _description(component) -> str:

@@ -3,10 +3,14 @@
 import re
 
 import icalendar
+from icalendar.parser import unescape_backslash
 
 from .records import Notice
 
 BOM = b"\xef\xbb\xbf"
+# A line break followed by a space or tab continues the line (RFC 5545, 3.1). Folding joins
+# octets, so a fold may split a UTF-8 character: unfold the bytes before decoding them.
+_FOLD = re.compile(rb"(?:\r\n|\r|\n)[ \t]")
 _BEGIN_CAL = re.compile(r"^BEGIN:VCALENDAR\s*$", re.IGNORECASE | re.MULTILINE)
 _END_CAL = re.compile(r"^END:VCALENDAR\s*$", re.IGNORECASE | re.MULTILINE)
 _BEGIN_EVENT = re.compile(r"^BEGIN:VEVENT\s*$", re.IGNORECASE | re.MULTILINE)
@@ -42,7 +46,7 @@ def read_calendars(data: bytes, notices: list[Notice]) -> list[icalendar.Calenda
         raise NotACalendar("the source is empty")
     if b"\x00" in data[:4096]:
         raise NotACalendar("the source is binary data, not a calendar")
-    text = decode(data, notices)
+    text = decode(_FOLD.sub(b"", data), notices)
     # Old Mac files end lines with a lone CR; the parser only splits on LF.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     head = text.lstrip()[:200].lower()
@@ -82,3 +86,25 @@ def _parse_without_timezones(text, error, notices) -> list[icalendar.Calendar]:
             return calendars
     reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
     raise NotACalendar(f"the calendar cannot be parsed: {reason}") from error
+
+
+def _calendar_text(calendars, name: str) -> str:
+    """A calendar property as text; icalendar leaves X- properties escaped, so unescape here."""
+    for calendar in calendars:
+        value = calendar.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        text = unescape_backslash(str(value)).strip() if value is not None else ""
+        if text:
+            return text
+    return ""
+
+
+def calendar_name(calendars) -> str:
+    """The calendar's own name (X-WR-CALNAME)."""
+    return _calendar_text(calendars, "X-WR-CALNAME")
+
+
+def calendar_description(calendars) -> str:
+    """The calendar's own description (X-WR-CALDESC)."""
+    return _calendar_text(calendars, "X-WR-CALDESC")

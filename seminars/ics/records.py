@@ -3,6 +3,16 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+# The years a talk may fall in. Outside them dates overflow time zone conversions (year 1,
+# year 9999) and are never a real talk; such events are skipped with a notice.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+EARLIEST = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(LAST_YEAR + 1, 1, 1, tzinfo=dt.UTC)
+
+
+class SkipEvent(Exception):
+    """This event cannot be imported; str() says why."""
+
 
 @dataclass(frozen=True)
 class SpeakerRecord:
@@ -36,6 +46,8 @@ class Notice:
 
     uid: str
     message: str
+    skipped: bool = False  # the event was left out (rather than imported with a repair)
 
     def __str__(self):
-        return f"{self.uid}: {self.message}" if self.uid else self.message
+        text = f"skipped: {self.message}" if self.skipped else self.message
+        return f"{self.uid}: {text}" if self.uid else text

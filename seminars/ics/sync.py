@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from ..caching import content_changed
@@ -32,6 +32,9 @@ SYNCED_FIELDS = (
 )
 MAX_ABSTRACT = 100_000
 BATCH = 2000
+# SQLite refuses an expression deeper than 1,000 terms, and bulk_update() writes one CASE
+# term per row and field: at most this many rows per UPDATE.
+UPDATE_BATCH = 500
 
 
 @dataclass
@@ -117,6 +120,7 @@ def sync_records(
     source: FeedSource,
     series: Series,
     skipped_uids: set[str] = frozenset(),
+    take_over: bool = False,
     now: dt.datetime | None = None,
     progress=None,
 ) -> SyncResult:
@@ -124,7 +128,9 @@ def sync_records(
 
     Writes talks, their speaker links and new speakers; call it inside a transaction.
     `skipped_uids` are events of the feed that could not be read this time: their talks
-    are left alone rather than cancelled.
+    are left alone rather than cancelled. A talk imported from another source is left
+    alone too, unless `take_over` is set and it is in `series` (the same calendar under a
+    new file name): then it becomes this source's.
     """
     now = now or timezone.now()
     result = SyncResult()
@@ -159,23 +165,32 @@ def sync_records(
             )
             new_talks.append(talk)
             new_speakers.append(speakers)
-        elif talk.source_id != source.pk:
+        elif talk.source_id != source.pk and not _may_take_over(talk, series, take_over):
             owner = owners.get(talk.source_id, "a talk created on this site")
-            notices.append(Notice(record.uid, f"skipped: the UID belongs to {owner}"))
+            hint = ""
+            if talk.source_id is not None and talk.series_id == series.pk:
+                hint = " (to move its talks to this source, import again with --take-over)"
+            notices.append(Notice(record.uid, f"the UID belongs to {owner}{hint}", skipped=True))
             result.skipped += 1
+        elif talk.source_id != source.pk:
+            talk.source = source
+            to_merge.append((talk, values, speakers, snap))
         elif talk.imported == snap:
             result.unchanged += 1
         else:
             to_merge.append((talk, values, speakers, snap))
 
-    # Only talks whose feed values changed need their current speakers.
-    prefetch_related_objects([t for t, *_ in to_merge], "talk_speakers__speaker")
+    # Only talks whose feed values changed need their current speakers: joined rather than
+    # prefetched in two steps, whose second query SQLite refuses past ~1,000 speakers.
+    with_speakers = Prefetch("talk_speakers", TalkSpeaker.objects.select_related("speaker"))
+    for i in range(0, len(to_merge), UPDATE_BATCH):
+        prefetch_related_objects([t for t, *_ in to_merge[i : i + UPDATE_BATCH]], with_speakers)
     changed_talks, changed_fields, speaker_changes = [], set(), {}
     for talk, values, speakers, snap in to_merge:
         fields, replace_speakers = _merge(talk, values, speakers, snap, result)
         talk.imported = snap
         changed_talks.append(talk)
-        changed_fields.add("imported")
+        changed_fields.update({"imported", "source"})
         if replace_speakers:
             speaker_changes[talk.pk] = speakers
         if fields or replace_speakers:
@@ -196,7 +211,7 @@ def sync_records(
     result.cancelled += len(new_talks) - result.created
     Talk.objects.bulk_create(new_talks, batch_size=BATCH)
     if changed_talks:
-        Talk.objects.bulk_update(changed_talks, sorted(changed_fields), batch_size=BATCH)
+        Talk.objects.bulk_update(changed_talks, sorted(changed_fields), batch_size=UPDATE_BATCH)
     links = list(zip(new_talks, new_speakers, strict=True))
     links += [
         (existing_talk, speaker_changes[existing_talk.pk])
@@ -209,6 +224,10 @@ def sync_records(
     if new_talks or changed_talks or result.cancelled:
         content_changed()  # bulk writes send no signals
     return result
+
+
+def _may_take_over(talk: Talk, series: Series, take_over: bool) -> bool:
+    return take_over and talk.source_id is not None and talk.series_id == series.pk
 
 
 def _existing_talks(uids: list[str]) -> dict[str, Talk]:
@@ -268,7 +287,7 @@ def _link_speakers(links: list[tuple[Talk, list[SpeakerRecord]]]) -> None:
             speaker.affiliation = s.affiliation
             fill.append(speaker)
     if fill:
-        Speaker.objects.bulk_update(fill, ["affiliation"], batch_size=BATCH)
+        Speaker.objects.bulk_update(fill, ["affiliation"], batch_size=UPDATE_BATCH)
     missing = [wanted[key] for key in wanted if key not in found]
     found.update((s.name_key, s) for s in _create_speakers(missing))
     rows = [
@@ -320,7 +339,7 @@ def _cancel_vanished(source, seen: set[str], skipped: set[str], *, now) -> int:
         talk.imported = {**talk.imported, "status": Talk.Status.CANCELLED}
         vanished.append(talk)
     if vanished:
-        Talk.objects.bulk_update(vanished, ["imported"], batch_size=BATCH)
+        Talk.objects.bulk_update(vanished, ["imported"], batch_size=UPDATE_BATCH)
         Talk.objects.filter(pk__in=[t.pk for t in vanished]).update(
             status=Talk.Status.CANCELLED, sequence=F("sequence") + 1, updated=now
         )

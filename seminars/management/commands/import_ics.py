@@ -7,6 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from seminars.importing import ImportOptions, import_source, sources_to_refresh
 
+DEFAULTS = ImportOptions()
+MB = 1024 * 1024
+
 
 class Command(BaseCommand):
     help = (
@@ -26,8 +29,9 @@ class Command(BaseCommand):
             "--series",
             default="",
             metavar="NAME",
-            help="series the talks go into, by name or slug (created when missing); "
-            "default: the calendar's X-WR-CALNAME",
+            help="series the talks go into, by name or slug (created when missing); default: "
+            "the series of an earlier import of the source, else the calendar's X-WR-CALNAME. "
+            "Naming another series moves the source's talks there",
         )
         parser.add_argument(
             "--all", action="store_true", help="re-sync every recorded URL source (for cron)"
@@ -37,28 +41,39 @@ class Command(BaseCommand):
             "--strict", action="store_true", help="fail a source on any warning, writing nothing"
         )
         parser.add_argument(
+            "--take-over",
+            action="store_true",
+            help="take over talks that another file or URL imported into the same series "
+            "(the same calendar under a new name, or from standard input)",
+        )
+        parser.add_argument(
             "--horizon-days",
             type=int,
-            default=365,
+            default=DEFAULTS.horizon_days,
             metavar="DAYS",
-            help="expand recurring events this far ahead (default 365)",
+            help="expand recurring events this far ahead (default %(default)s)",
         )
         parser.add_argument(
             "--max-occurrences",
             type=int,
-            default=1000,
+            default=DEFAULTS.max_occurrences,
             metavar="N",
-            help="keep at most N occurrences of one recurring event (default 1000)",
+            help="keep at most N occurrences of one recurring event, those nearest today "
+            "(default %(default)s)",
         )
         parser.add_argument(
             "--max-size",
             type=int,
-            default=50,
+            default=DEFAULTS.max_bytes // MB,
             metavar="MB",
-            help="refuse sources larger than this (default 50 MB)",
+            help="refuse sources larger than this (default %(default)s MB)",
         )
         parser.add_argument(
-            "--timeout", type=float, default=30, metavar="SECONDS", help="for URLs (default 30)"
+            "--timeout",
+            type=float,
+            default=DEFAULTS.timeout,
+            metavar="SECONDS",
+            help="the longest a URL's whole download may take (default %(default)s)",
         )
 
     def handle(self, *args, **options):
@@ -69,9 +84,10 @@ class Command(BaseCommand):
             series=options["series"].strip(),
             dry_run=options["dry_run"],
             strict=options["strict"],
+            take_over=options["take_over"],
             horizon_days=options["horizon_days"],
             max_occurrences=options["max_occurrences"],
-            max_bytes=options["max_size"] * 1024 * 1024,
+            max_bytes=options["max_size"] * MB,
             timeout=options["timeout"],
         )
         jobs = [(location, base) for location in options["sources"]]
@@ -121,6 +137,11 @@ class Command(BaseCommand):
             self.stdout.write(f"{report.location}: not modified since the last import")
             return
         suffix = " (dry run: nothing written)" if dry_run else ""
+        if report.moved_from:
+            self.stdout.write(
+                f"{report.location}: moved from {report.moved_from!r} to {report.series!r}, "
+                f"with its {report.moved} talk(s){suffix}"
+            )
         self.stdout.write(
             f"{report.location}: {r.created} created, {r.updated} updated, "
             f"{r.unchanged} unchanged, {r.cancelled} cancelled, {r.skipped} skipped "

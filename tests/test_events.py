@@ -1,0 +1,225 @@
+"""calendar_events: calendars → event records, one step of the import, without the database."""
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import textwrap
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from seminars.ics.events import calendar_events
+from seminars.ics.records import Notice
+from tests.factories import ics_calendar, ics_event
+from tests.subprocesses import ROOT
+
+LONDON = ZoneInfo("Europe/London")
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def events(data: bytes, *, now=NOW, horizon_days=365, max_occurrences=1000):
+    """(records, notices) for a calendar, as the importer reads it."""
+    notices: list[Notice] = []
+    calendar = icalendar.Calendar.from_ical(data)
+    records = calendar_events(
+        calendar,
+        site_tz=LONDON,
+        now=now,
+        horizon=now + dt.timedelta(days=horizon_days),
+        max_occurrences=max_occurrences,
+        notices=notices,
+    )
+    return records, notices
+
+
+def skipped(notices) -> dict[str, str]:
+    return {n.uid: n.message for n in notices if n.skipped}
+
+
+# Runaway recurrence: every rule ends in seconds, in bounded memory, with a notice.
+
+RUNAWAY_RULES = [
+    "FREQ=SECONDLY",
+    "FREQ=MINUTELY",
+    "FREQ=DAILY;INTERVAL=0",
+    "FREQ=MINUTELY;COUNT=1000000000",
+    "FREQ=HOURLY;BYMINUTE=0,10,20,30,40,50;BYSECOND=0,1,2,3,4,5,6,7,8,9",
+    "FREQ=YEARLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=1,2,3,4,5,6,7,8,9,10,11,12;BYMINUTE=1,2,3,4,5,6,7,8,9,10,11,12",
+]
+
+
+def _events_in_child(data: bytes) -> dict:
+    """Read `data` in a separate process capped at 1 GB of memory; return what it printed.
+
+    A process of its own, so that a regression fails this test instead of eating the machine.
+    """
+    script = textwrap.dedent(
+        """
+        import datetime as dt, json, resource, sys, time
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+        import django, os
+        os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+        django.setup()
+        import icalendar
+        from zoneinfo import ZoneInfo
+        from seminars.ics.events import calendar_events
+        now = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
+        notices = []
+        began = time.monotonic()
+        records = calendar_events(
+            icalendar.Calendar.from_ical(sys.stdin.buffer.read()),
+            site_tz=ZoneInfo("Europe/London"), now=now, horizon=now + dt.timedelta(days=365),
+            max_occurrences=1000, notices=notices,
+        )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        print(json.dumps({
+            "records": len(records), "seconds": time.monotonic() - began, "peak_mb": peak,
+            "notices": [str(n) for n in notices],
+        }))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=data, capture_output=True, cwd=ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("rule", RUNAWAY_RULES)
+def test_a_runaway_recurrence_is_skipped_or_capped_with_a_notice_naming_its_uid(rule):
+    data = ics_calendar(
+        ics_event("runaway@x", "Runaway", "20270101T000000Z", rrule=rule),
+        ics_event("fine@x", "Fine", "20270102T100000Z"),
+    )
+    result = _events_in_child(data)
+    notices = [n for n in result["notices"] if n.startswith("runaway@x")]
+    assert notices, result
+    # The runaway event adds at most the cap; the plain event beside it is always read.
+    assert 1 <= result["records"] <= 1001
+    # Generous bounds that only a regression to minutes and gigabytes would cross.
+    assert result["seconds"] < 60 and result["peak_mb"] < 1000, result
+
+
+def test_a_rule_whose_interval_is_zero_is_skipped_as_invalid():
+    data = ics_calendar(
+        ics_event("zero@x", "Zero", "20270101T000000Z", rrule="FREQ=DAILY;INTERVAL=0")
+    )
+    records, notices = events(data)
+    assert records == []
+    assert "INTERVAL must be at least 1" in skipped(notices)["zero@x"]
+
+
+def test_a_rule_with_more_occurrences_than_can_be_expanded_is_skipped():
+    data = ics_calendar(ics_event("s@x", "Every second", "20270101T000000Z", rrule="FREQ=SECONDLY"))
+    records, notices = events(data)
+    assert records == []
+    assert "at most 50,000 are expanded" in skipped(notices)["s@x"]
+
+
+def test_an_hourly_rule_from_1900_is_skipped_rather_than_walked():
+    data = ics_calendar(ics_event("h@x", "Hourly", "19000101T000000Z", rrule="FREQ=HOURLY"))
+    records, notices = events(data)
+    assert records == [] and "h@x" in skipped(notices)
+
+
+def test_a_weekly_series_since_1950_is_expanded_in_full():
+    data = ics_calendar(
+        ics_event("w@x", "Weekly", "19500104T100000Z", rrule="FREQ=WEEKLY;UNTIL=20261231T000000Z")
+    )
+    records, notices = events(data, max_occurrences=10_000)
+    assert len(records) == (dt.date(2026, 12, 31) - dt.date(1950, 1, 4)).days // 7 + 1
+    assert not skipped(notices)
+
+
+def test_the_occurrence_cap_keeps_the_soonest_upcoming_occurrences():
+    # 7,312 hourly RDATEs through 2027: the cap keeps January's, not November's.
+    first = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    dates = [first + dt.timedelta(hours=h) for h in range(7312)]
+    rdate = ",".join(d.strftime("%Y%m%dT%H%M%SZ") for d in dates)
+    data = ics_calendar(ics_event("r@x", "Many", "20270101T000000Z", rdate=rdate))
+    records, notices = events(data, horizon_days=500)
+    assert len(records) == 1000
+    assert min(r.start for r in records) == first
+    assert max(r.start for r in records) == first + dt.timedelta(hours=999)
+    assert "7312 occurrences before the horizon; kept the 1000 nearest today" in str(notices)
+
+
+def test_the_occurrence_cap_fills_with_the_latest_past_occurrences():
+    data = ics_calendar(ics_event("d@x", "Daily", "20261101T100000Z", rrule="FREQ=DAILY;COUNT=40"))
+    records, _ = events(data, max_occurrences=20)
+    starts = sorted(r.start for r in records)
+    # 1 Nov + 39 days = 10 Dec; now is 25 Nov at noon: 15 upcoming from 26 Nov, then 5 past.
+    assert starts[0] == dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.UTC)
+    assert starts[-1] == dt.datetime(2026, 12, 10, 10, 0, tzinfo=dt.UTC)
+
+
+# Dates outside the supported years
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "00010101T000000Z",
+        ";VALUE=DATE:00010101",
+        "00010101T000000",
+        ";TZID=Europe/Berlin:00010101T000000",
+        ";VALUE=DATE:99991231",
+        ";TZID=Europe/Berlin:99991231T230000",
+        "99991231T230000Z",
+        "18991231T120000Z",
+        "22010101T000000Z",
+    ],
+)
+def test_an_event_outside_the_supported_years_is_skipped_and_the_rest_imported(start):
+    data = ics_calendar(
+        ics_event("far@x", "Far away", start),
+        ics_event("near@x", "Near", "20270101T100000Z"),
+    )
+    records, notices = events(data)
+    assert [r.uid for r in records] == ["near@x"]
+    assert "outside the supported years 1900–2200" in skipped(notices)["far@x"]
+
+
+def test_a_duration_past_the_supported_years_is_skipped():
+    data = ics_calendar(
+        ics_event("long@x", "Long", "21000101T000000Z", duration="P3000000D"),
+        ics_event("near@x", "Near", "20270101T100000Z"),
+    )
+    records, notices = events(data)
+    assert [r.uid for r in records] == ["near@x"]
+    assert "long@x" in skipped(notices)
+
+
+def test_an_impossible_utc_offset_in_a_zone_name_skips_only_that_event():
+    data = ics_calendar(
+        ics_event("tz@x", "Odd zone", ';TZID="(UTC+99:00) x":20270101T100000'),
+        ics_event("near@x", "Near", "20270101T100000Z"),
+    )
+    records, notices = events(data)
+    assert [r.uid for r in records] == ["near@x"]
+    assert "unknown time zone" in skipped(notices)["tz@x"]
+
+
+# Text
+
+
+def test_control_characters_are_removed_from_uids():
+    data = ics_calendar(ics_event("a\x01b\x1bc\x7fd@x", "Title", "20270101T100000Z"))
+    records, _ = events(data)
+    assert [r.uid for r in records] == ["abcd@x"]
+
+
+def test_text_encoded_twice_is_repaired():
+    # UTF-8 read as Windows-1252 and written back as UTF-8, as in a real Trumba feed.
+    twice = "The IRB’s new rules for Zürich".encode().decode("cp1252").encode()
+    data = ics_calendar(ics_event("m@x", twice.decode(), "20270101T100000Z"))
+    records, _ = events(data)
+    assert records[0].title == "The IRB’s new rules for Zürich"
+
+
+def test_correct_non_ascii_text_is_left_alone():
+    title = "Über „Typen“ – naïve café ’quotes’ in Zürich, 東京"
+    records, _ = events(ics_calendar(ics_event("u@x", title, "20270101T100000Z")))
+    assert records[0].title == title

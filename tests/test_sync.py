@@ -1,0 +1,127 @@
+"""sync_records: event records → talks, one step of the import, asserted on the database."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+
+from seminars.ics.records import EventRecord, SpeakerRecord
+from seminars.ics.sync import sync_records
+from seminars.models import FeedSource, Speaker, Talk
+from tests.factories import make_series
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def record(uid, title="A talk", *, days=1, speakers=(), **fields) -> EventRecord:
+    start = NOW + dt.timedelta(days=days)
+    return EventRecord(
+        uid=uid,
+        title=title,
+        start=start,
+        end=start + dt.timedelta(hours=1),
+        speakers=[SpeakerRecord(name) for name in speakers],
+        **fields,
+    )
+
+
+def sync(records, source, series, **options):
+    with transaction.atomic():
+        return sync_records(records, source=source, series=series, now=NOW, **options)
+
+
+@pytest.fixture
+def series():
+    return make_series("Logic")
+
+
+@pytest.fixture
+def source(series):
+    return FeedSource.objects.create(location="/feeds/logic.ics", series=series)
+
+
+def test_new_records_become_talks_with_their_speakers_in_order(source, series):
+    result = sync([record("a@x", speakers=["Ann Lee", "Bo Chen"])], source, series)
+    talk = Talk.objects.get(uid="a@x")
+    assert (result.created, talk.series, talk.source) == (1, series, source)
+    assert [s.name for s in talk.speaker_list] == ["Ann Lee", "Bo Chen"]
+
+
+def test_the_same_records_again_change_nothing(source, series):
+    sync([record("a@x", speakers=["Ann Lee"])], source, series)
+    before = Talk.objects.values_list("sequence", "updated").get()
+    result = sync([record("a@x", speakers=["Ann Lee"])], source, series)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
+    assert Talk.objects.values_list("sequence", "updated").get() == before
+
+
+def test_an_edit_made_on_the_site_is_kept_and_reported_as_a_conflict(source, series):
+    sync([record("a@x", "Old title")], source, series)
+    Talk.objects.filter(uid="a@x").update(title="Organiser's title")
+    result = sync([record("a@x", "Feed's new title", location="Room 1")], source, series)
+    talk = Talk.objects.get(uid="a@x")
+    assert (talk.title, talk.venue) == ("Organiser's title", "Room 1")
+    assert [str(c) for c in result.conflicts] == [
+        "a@x: title was edited on this site; kept the edit"
+    ]
+
+
+def test_a_vanished_future_talk_is_cancelled_and_a_skipped_one_kept(source, series):
+    sync([record("a@x"), record("b@x"), record("c@x")], source, series)
+    result = sync([record("a@x")], source, series, skipped_uids={"c@x"})
+    statuses = dict(Talk.objects.values_list("uid", "status"))
+    assert statuses == {"a@x": "confirmed", "b@x": "cancelled", "c@x": "confirmed"}
+    assert result.cancelled == 1
+
+
+@pytest.mark.parametrize("count", [1200])
+def test_any_number_of_changed_talks_syncs(source, series, count):
+    # SQLite refused updates of more than ~1,000 rows in one statement ("Expression tree is
+    # too large"), so a source with that many changes could never sync again.
+    records = [record(f"t{i}@x", f"Title {i}", speakers=[f"Speaker {i}"]) for i in range(count)]
+    sync(records, source, series)
+    changed = [
+        record(f"t{i}@x", f"New title {i}", speakers=[f"Other speaker {i}"]) for i in range(count)
+    ]
+    result = sync(changed, source, series)
+    assert result.updated == count
+    assert Talk.objects.filter(title__startswith="New title").count() == count
+    assert Speaker.objects.filter(name__startswith="Other speaker").count() == count
+    talk = Talk.objects.with_speakers().get(uid="t7@x")
+    assert [s.name for s in talk.speaker_list] == ["Other speaker 7"]
+
+
+def test_a_talk_of_another_source_is_skipped_with_a_way_through(source, series):
+    other = FeedSource.objects.create(location="/feeds/old-name.ics", series=series)
+    sync([record("a@x", "From the old file")], other, series)
+    result = sync([record("a@x", "From the renamed file")], source, series)
+    assert Talk.objects.get(uid="a@x").source == other
+    (notice,) = result.notices
+    assert notice.skipped
+    assert str(notice) == (
+        "a@x: skipped: the UID belongs to /feeds/old-name.ics "
+        "(to move its talks to this source, import again with --take-over)"
+    )
+
+
+def test_take_over_moves_talks_of_another_source_in_the_same_series(source, series):
+    other = FeedSource.objects.create(location="/feeds/old-name.ics", series=series)
+    sync([record("a@x", "From the old file"), record("b@x")], other, series)
+    result = sync([record("a@x", "From the renamed file")], source, series, take_over=True)
+    talk = Talk.objects.get(uid="a@x")
+    assert (talk.source, talk.title) == (source, "From the renamed file")
+    assert (result.updated, result.skipped) == (1, 0)
+    # The old source's other talk is not this source's to cancel.
+    assert Talk.objects.get(uid="b@x").status == "confirmed"
+
+
+def test_take_over_leaves_talks_of_other_series_alone(source, series):
+    elsewhere = make_series("Algebra")
+    other = FeedSource.objects.create(location="/feeds/algebra.ics", series=elsewhere)
+    sync([record("a@x", "Algebra talk")], other, elsewhere)
+    result = sync([record("a@x", "Logic talk")], source, series, take_over=True)
+    talk = Talk.objects.get(uid="a@x")
+    assert (talk.source, talk.series, talk.title) == (other, elsewhere, "Algebra talk")
+    assert result.skipped == 1

@@ -4,11 +4,13 @@ Every page is cached under the current ContentVersion token. Saving or deleting 
 talk, speaker or speaker link changes the token (the signal handlers below); bulk writes,
 which send no signals, call `content_changed()` themselves. A page is therefore never served
 stale after a change; the short timeout covers what changes with time alone (a talk ending).
+
+Serving reads the token and never writes: pages and feeds stay up while an import holds the
+database's write lock.
 """
 
 import functools
 import hashlib
-import uuid
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
@@ -20,14 +22,12 @@ PAGE_TIMEOUT = 60  # seconds
 
 
 def content_version() -> str:
-    return ContentVersion.objects.values_list("token", flat=True).first() or "initial"
+    return ContentVersion.objects.current()[0]
 
 
 def content_changed() -> None:
     """Give the content a new version, so every cached page is rebuilt on its next request."""
-    token = uuid.uuid4().hex
-    if not ContentVersion.objects.filter(pk=1).update(token=token):
-        ContentVersion.objects.update_or_create(pk=1, defaults={"token": token})
+    ContentVersion.objects.bump()
 
 
 def _on_change(sender, **kwargs):

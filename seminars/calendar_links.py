@@ -3,11 +3,7 @@
 import datetime as dt
 from urllib.parse import urlencode
 
-from django.utils import timezone
-
-
-def _utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+from .ics.export import utc_text
 
 
 def webcal_url(https_url: str) -> str:
@@ -26,23 +22,29 @@ def outlook_subscribe_url(feed_url: str, name: str) -> str:
 
 
 def _end(talk) -> dt.datetime:
-    return talk.end or talk.start + dt.timedelta(hours=1)
+    """The end, or an hour after the start for a talk without one (both links need an end)."""
+    if talk.end is not None:
+        return talk.end
+    try:
+        return talk.start + dt.timedelta(hours=1)
+    except OverflowError:  # a talk stored at the end of year 9999
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 def _days(talk) -> tuple[dt.date, dt.date]:
-    """First day and the day after the last, in the site's zone (end exclusive, as iCalendar)."""
-    first = timezone.localtime(talk.start).date()
-    after = timezone.localtime(talk.end).date() if talk.end else first + dt.timedelta(days=1)
-    return first, max(after, first + dt.timedelta(days=1))
+    """The first day and the day after the last: both links take an exclusive end."""
+    first, last = talk.local_days()
+    return first, (last + dt.timedelta(days=1) if last < dt.date.max else last)
 
 
 def google_event_url(talk, *, page_url: str) -> str:
     """Google Calendar's "add this event" link for one talk."""
     if talk.all_day:
         first, after = _days(talk)
-        dates = f"{first:%Y%m%d}/{after:%Y%m%d}"
+        # isoformat() rather than strftime, which writes year 1 as "1".
+        dates = f"{first.isoformat()}/{after.isoformat()}".replace("-", "")
     else:
-        dates = f"{_utc(talk.start)}/{_utc(_end(talk))}"
+        dates = f"{utc_text(talk.start)}/{utc_text(_end(talk))}"
     params = {"action": "TEMPLATE", "text": talk.title, "dates": dates, "details": page_url}
     if talk.venue:
         params["location"] = talk.venue

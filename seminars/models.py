@@ -5,8 +5,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, F, Max, Min, Prefetch, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, Prefetch, Q, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least, Now, Trunc
 from django.urls import reverse
 from django.utils import timezone
 
@@ -127,15 +127,18 @@ class TalkQuerySet(models.QuerySet):
         return self.with_finish().filter(start__lt=now, finish__lt=now).order_by("-start", "-id")
 
     def years(self) -> list[int]:
-        """The years from the latest talk's back to the earliest's, in the site's zone.
+        """The years of the site's zone that have talks, latest first, in one query.
 
-        Read from the two ends of the start index rather than by grouping every talk.
+        A talk within a day of the ends of what a datetime holds may fall before year 1 or
+        after year 9999 in the site's zone; it counts in the first or the last year.
         """
-        bounds = self.aggregate(first=Min("start"), last=Max("start"))
-        if bounds["first"] is None:
-            return []
-        first, last = (timezone.localtime(bounds[k]).year for k in ("first", "last"))
-        return list(range(last, first - 1, -1))
+        # Converting an instant at least a day from either end to any zone stays in range.
+        first = dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
+        last = dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=1)
+        start = Least(Greatest("start", Value(first)), Value(last))
+        year = Trunc(start, "year", output_field=models.DateTimeField())
+        starts = self.annotate(year=year).values_list("year", flat=True).distinct()
+        return [d.year for d in starts.order_by("-year")]
 
     def in_calendar_window(self, *, past, keep_cancelled, now=None):
         """Talks a calendar feed carries: those not over before `now - past`, except talks
@@ -180,13 +183,11 @@ class TalkQuerySet(models.QuerySet):
         return self._set_status(Talk.Status.CONFIRMED)
 
     def _set_status(self, status):
-        from .caching import content_changed
-
         changed = self.exclude(status=status).update(
             status=status, sequence=F("sequence") + 1, updated=timezone.now()
         )
         if changed:
-            content_changed()  # update() sends no signals
+            ContentVersion.objects.bump()  # update() sends no signals
         return changed
 
 
@@ -280,6 +281,34 @@ class Talk(models.Model):
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
 
+    def local_times(self, zone=None) -> tuple[dt.datetime, dt.datetime | None]:
+        """Start and end in `zone`, the site's by default.
+
+        Both in UTC instead when either falls outside what a datetime holds there (a talk
+        stored at year 1 or 9999), so that the talk still shows, with its zone saying so.
+        """
+        zone = zone or timezone.get_default_timezone()
+        try:
+            return self.start.astimezone(zone), self.end and self.end.astimezone(zone)
+        except OverflowError:
+            return self.start.astimezone(dt.UTC), self.end and self.end.astimezone(dt.UTC)
+
+    def local_days(self, zone=None) -> tuple[dt.date, dt.date]:
+        """The first and the last day the talk takes in, in `zone` (see local_times()).
+
+        The one rule for a talk's days, which pages, event data, calendar links and feeds
+        all follow. The end is exclusive: a talk ending at midnight ends the day before, as
+        an all-day talk stored from midnight to midnight does. An end at another time (say
+        17:00) takes in its day.
+        """
+        start, end = self.local_times(zone)
+        first = start.date()
+        if end is None or end <= start:
+            return first, first
+        # end > start, so end's date is after the first day when it falls at midnight.
+        last = end.date() - dt.timedelta(days=1) if end.time() == dt.time(0) else end.date()
+        return first, last
+
 
 class TalkSpeaker(models.Model):
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="talk_speakers")
@@ -297,27 +326,20 @@ class TalkSpeaker(models.Model):
         return str(self.speaker)
 
 
-class PublishedFeed(models.Model):
-    """A calendar feed this site serves, remembered so that its Last-Modified never moves back.
+class ContentVersionManager(models.Manager):
+    def current(self) -> tuple[str, dt.datetime | None]:
+        """The token and the time of the last change; None for a site never changed."""
+        return self.values_list("token", "changed").first() or ("initial", None)
 
-    A feed's content can change without any row getting newer: a talk is deleted, moves to
-    another series or out of the feed's time window. So the feed's fingerprint is stored with
-    the time it was first served, and a new fingerprint gets a later time.
-    """
-
-    key = models.CharField(
-        max_length=200, unique=True, help_text='Which feed, e.g. "series:logic".'
-    )
-    fingerprint = models.CharField(
-        max_length=64, help_text="Hash of what the feed's content depends on."
-    )
-    last_modified = models.DateTimeField()
-
-    class Meta:
-        ordering = ["key"]
-
-    def __str__(self):
-        return self.key
+    def bump(self) -> None:
+        """Give the content a new token, changed now."""
+        token = uuid.uuid4().hex
+        # The database's clock rather than this server's: one clock for every server, so the
+        # time of change (a feed's Last-Modified) never goes back.
+        if not self.filter(pk=1).update(token=token, changed=Now()):
+            # The first change ever: make the row, then stamp it by the same clock.
+            self.get_or_create(pk=1, defaults={"token": token})
+            self.filter(pk=1).update(token=token, changed=Now())
 
 
 class ContentVersion(models.Model):
@@ -329,6 +351,8 @@ class ContentVersion(models.Model):
 
     token = models.CharField(max_length=32)
     changed = models.DateTimeField(auto_now=True)
+
+    objects = ContentVersionManager()
 
     def __str__(self):
         return self.token

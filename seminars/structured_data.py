@@ -1,13 +1,11 @@
 """schema.org Event data for talk pages (JSON-LD), as search engines read it."""
 
-from django.utils import timezone
-
 
 def talk_event(talk, *, page_url: str) -> dict:
     """The schema.org Event describing `talk`."""
     if talk.all_day:
-        start = timezone.localtime(talk.start).date().isoformat()
-        end = timezone.localtime(talk.end).date().isoformat() if talk.end else None
+        # Dates; schema.org's endDate is the last day itself, not the day after as in iCalendar.
+        start, end = (day.isoformat() for day in talk.local_days())
     else:
         start = talk.start.isoformat()
         end = talk.end.isoformat() if talk.end else None

@@ -1,5 +1,6 @@
 """Cached pages: served from the cache until the content changes, never stale after a change."""
 
+import ast
 import datetime as dt
 import os
 import subprocess
@@ -10,11 +11,21 @@ from pathlib import Path
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from seminars.models import Talk
-from tests.factories import ics_calendar, ics_event, ics_time, make_speaker, make_talk
+from seminars.caching import content_changed
+from seminars.models import ContentVersion, Talk
+from tests.factories import (
+    ics_calendar,
+    ics_event,
+    ics_time,
+    make_series,
+    make_speaker,
+    make_talk,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +115,71 @@ def test_cache_url_picks_the_backend():
         "{'BACKEND': 'django.core.cache.backends.redis.RedisCache', "
         "'LOCATION': 'redis://127.0.0.1:6379/1'}"
     )
+
+
+def test_a_content_change_gives_a_new_token_and_the_time_of_the_change():
+    content_changed()
+    a_day_ago = timezone.now() - dt.timedelta(days=1)
+    ContentVersion.objects.update(changed=a_day_ago)
+    before = ContentVersion.objects.get()
+
+    content_changed()
+
+    after = ContentVersion.objects.get()
+    assert after.token != before.token
+    assert abs(after.changed - timezone.now()) < dt.timedelta(minutes=1)
+
+
+def test_the_first_content_change_is_timed_as_every_later_one():
+    content_changed()
+    first = ContentVersion.objects.get().changed
+
+    content_changed()
+
+    assert ContentVersion.objects.get().changed >= first
+
+
+PUBLIC_URLS = [
+    "/",
+    "/?series=s",
+    "/archive/",
+    "/series/",
+    "/series/s/",
+    "/speakers/ann/",
+    "/search/?q=Talk",
+    "/talks/{pk}/",
+    "/talks.ics",
+    "/talks.ics?series=s",
+    "/series/s.ics",
+    "/speakers/ann.ics",
+    "/talks/{pk}.ics",
+    "/upcoming.atom",
+    "/series/s.atom",
+    "/sitemap.xml",
+]
+
+
+@pytest.mark.parametrize("method", ["get", "head"])
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_serving_a_page_or_feed_only_reads_the_database(client, url, method):
+    talk = make_talk(
+        series=make_series("S", slug="s"), speakers=[make_speaker("Ann", slug="ann")], start=soon()
+    )
+    url = url.format(pk=talk.pk)
+
+    for _ in range(2):  # built, then from the cache
+        with CaptureQueriesContext(connection) as queries:
+            response = getattr(client, method)(url, follow=True)
+        assert response.status_code == 200
+        assert [q["sql"] for q in queries if not q["sql"].startswith("SELECT")] == []
+
+
+def test_models_do_not_import_the_caching_that_imports_them():
+    source = Path(__file__).resolve().parent.parent / "seminars" / "models.py"
+    imported = {
+        node.module
+        for node in ast.walk(ast.parse(source.read_text()))
+        if isinstance(node, ast.ImportFrom)
+    }
+
+    assert not imported & {"caching", "seminars.caching"}

@@ -1,7 +1,8 @@
 """Talks → iCalendar bytes: the calendars people subscribe to, and the files they download.
 
-Built with icalendar, which escapes text, ends lines with CRLF and folds them at 75 octets.
-Times are written in UTC; all-day talks as dates in the site's zone, the end exclusive.
+Values are written by icalendar's types (escaping); event lines are put together and folded
+here (see event_bytes()). Times are written in UTC; all-day talks as dates in the site's zone
+(Talk.local_days()), the end exclusive.
 
 Besides what calendar apps show, the text is written so that our own dialect
 (seminars.ics.dialects.SeminarsExport) reads the talk back exactly: the DESCRIPTION starts
@@ -13,10 +14,8 @@ names in parentheses.
 import datetime as dt
 import re
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 import icalendar
-from django.conf import settings
 
 # Our dialect recognises our feeds by this PRODID. Keep it when the format changes.
 PRODID = "-//Seminars//Seminars calendar export//EN"
@@ -30,27 +29,34 @@ CALENDAR_END = b"END:VCALENDAR\r\n"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def calendar_bytes(talks: Iterable, *, name: str, description: str = "", site_url: str) -> bytes:
-    """The calendar of `talks`, in the order given.
+def calendar_bytes(
+    talks: Iterable, *, name: str | None, description: str = "", site_url: str
+) -> bytes:
+    """The calendar of `talks`, in the order given; with no `name`, a file of events.
 
     `talks` come from Talk.objects.with_speakers(); `site_url` is the scheme and host that
     talk page links start with, e.g. "https://talks.example.org".
     """
-    head = calendar_head(name=name, description=description)
+    head = calendar_head(name=name, description=description) if name is not None else file_head()
     events = (event_bytes(talk, site_url=site_url) for talk in talks)
     return b"".join((head, *events, CALENDAR_END))
 
 
+def file_head() -> bytes:
+    """The start of a file of events to import, such as one talk's download.
+
+    It names no calendar and says nothing of refreshing: a calendar app would otherwise make
+    a new calendar for the one event, or offer to subscribe to it.
+    """
+    return _head(_calendar())
+
+
 def calendar_head(*, name: str, description: str = "") -> bytes:
-    """The start of a calendar: its properties, up to where the first event goes.
+    """The start of a calendar to subscribe to: its properties, up to the first event.
 
     A calendar is this, the events' bytes from event_bytes(), then CALENDAR_END.
     """
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar = _calendar()
     # icalendar does not know these properties as text, so say so to have them escaped.
     calendar.add("name", icalendar.vText(line(name)))
     calendar.add("x-wr-calname", icalendar.vText(line(name)))
@@ -58,6 +64,19 @@ def calendar_head(*, name: str, description: str = "") -> bytes:
         calendar.add("x-wr-caldesc", icalendar.vText(text(description)))
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
+    return _head(calendar)
+
+
+def _calendar() -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    return calendar
+
+
+def _head(calendar: icalendar.Calendar) -> bytes:
     return calendar.to_ical().removesuffix(CALENDAR_END)
 
 
@@ -65,8 +84,10 @@ def event_bytes(talk, *, site_url: str) -> bytes:
     """One talk as a serialised VEVENT, CRLF line endings included.
 
     Text, URI, date and category values are written by icalendar's own types (escaping);
-    the lines are put together and folded here, because icalendar's Component.to_ical folds
-    character by character, which made up most of the time of building a feed.
+    the lines are put together and folded here. Measured on 1,000 talks (bench/RESULTS.md),
+    icalendar's Event components and Calendar.to_ical() take over five times as long, which
+    would make a cold build about as slow as django-ical's; and they would fold at 74 octets
+    and order properties differently, changing every feed's bytes.
     """
     speakers = talk.speaker_list
     page = site_url + talk.get_absolute_url()
@@ -81,9 +102,11 @@ def event_bytes(talk, *, site_url: str) -> bytes:
         b"SEQUENCE:" + str(talk.sequence).encode(),
     ]
     if talk.all_day:
-        first, after_last = all_day_dates(talk)
+        first, last = talk.local_days()
         lines.append(b"DTSTART;VALUE=DATE:" + icalendar.vDate(first).to_ical())
-        lines.append(b"DTEND;VALUE=DATE:" + icalendar.vDate(after_last).to_ical())
+        if last < dt.date.max:  # else left out: a date with no end lasts that one day
+            after_last = last + dt.timedelta(days=1)
+            lines.append(b"DTEND;VALUE=DATE:" + icalendar.vDate(after_last).to_ical())
     else:
         lines.append(b"DTSTART:" + _utc_value(talk.start))
         if talk.end is not None:
@@ -127,21 +150,17 @@ def _text(value: str) -> bytes:
 
 
 def _utc_value(when: dt.datetime) -> bytes:
-    # The UTC form of a DATE-TIME (RFC 5545, 3.3.5), as icalendar's vDatetime writes it;
-    # formatted directly, as four of these per talk were a quarter of a build.
-    return _utc(when).strftime("%Y%m%dT%H%M%SZ").encode()
+    # Formatted directly, as four of these per talk were a quarter of a build.
+    return utc_text(when).encode()
 
 
-def all_day_dates(talk) -> tuple[dt.date, dt.date]:
-    """The first day of an all-day talk and the day after its last, in the site's zone."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    first = talk.start.astimezone(zone).date()
-    if talk.end is None:
-        return first, first + dt.timedelta(days=1)
-    end = talk.end.astimezone(zone)
-    # An end stored as a time of day (say 17:00) still takes in that whole day.
-    after_last = end.date() if end.time() == dt.time(0) else end.date() + dt.timedelta(days=1)
-    return first, max(after_last, first + dt.timedelta(days=1))
+def utc_text(when: dt.datetime) -> str:
+    """The UTC form of a DATE-TIME (RFC 5545, 3.3.5), as icalendar's vDatetime writes it.
+
+    Four-digit years whatever the year: strftime's %Y writes year 1 as "1".
+    """
+    u = when.astimezone(dt.UTC)
+    return f"{u.year:04d}{u.month:02d}{u.day:02d}T{u.hour:02d}{u.minute:02d}{u.second:02d}Z"
 
 
 def summary(title: str, names: list[str]) -> str:
@@ -176,7 +195,3 @@ def text(value: str) -> str:
 def line(value: str) -> str:
     """Text on one line, its whitespace collapsed (as the importer reads titles and names)."""
     return " ".join(_CONTROL.sub(" ", value).split())
-
-
-def _utc(when: dt.datetime) -> dt.datetime:
-    return when.astimezone(dt.UTC)

@@ -4,9 +4,7 @@ import datetime as dt
 import json
 
 from django import template
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -59,27 +57,26 @@ def subscribe(context, feed_path: str, name: str):
     }
 
 
-def _time(value, text: str, *, date_only=False) -> str:
-    machine = value.strftime("%Y-%m-%d") if date_only else value.isoformat()
-    return format_html('<time datetime="{}">{}</time>', machine, text)
+def _time(value: dt.date, text: str) -> str:
+    # isoformat() rather than strftime, which writes year 1 as "1".
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), text)
 
 
 @register.simple_tag
 def talk_time(talk, show_date=True):
     """When a talk happens, in the site's zone, as <time> elements.
 
+    In UTC instead for a talk the site's zone cannot hold (Talk.local_times()), saying so.
     Written in Python rather than as an included template: it runs once per talk on every list.
     """
-    start = timezone.localtime(talk.start)
-    end = timezone.localtime(talk.end) if talk.end else None
     day = "D j M Y"
     if talk.all_day:
-        last_day = (end - dt.timedelta(days=1)).date() if end else start.date()
-        first = _time(start, date_format(start, day), date_only=True)
-        last = ""
-        if last_day > start.date():
-            last = format_html(" – {}", _time(last_day, date_format(last_day, day), date_only=True))
-        return format_html('{}{}<span class="all-day">, all day</span>', first, last)
+        first, last = talk.local_days()
+        text = _time(first, date_format(first, day))
+        if last > first:
+            text = format_html("{} – {}", text, _time(last, date_format(last, day)))
+        return format_html('{}<span class="all-day">, all day</span>', text)
+    start, end = talk.local_times()
     text = date_format(start, f"{day}, H:i") if show_date else date_format(start, "H:i")
     until = ""
     if end is not None:
@@ -89,6 +86,6 @@ def talk_time(talk, show_date=True):
         '{}{} <abbr class="zone" title="{}">{}</abbr>',
         _time(start, text),
         until,
-        settings.TIME_ZONE,
+        getattr(start.tzinfo, "key", "UTC"),  # a ZoneInfo's name, else the UTC fallback
         date_format(start, "T"),
     )

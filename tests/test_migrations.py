@@ -1,0 +1,71 @@
+"""Migrations stand alone: they keep working whatever later becomes of the project's code."""
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+from seminars.models import Speaker
+from seminars.names import name_key
+from seminars.search import TALK_TEXT_INDEX
+from tests.factories import make_speaker
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "seminars" / "migrations"
+NAMES = ["Markus Böck", "MÜLLER", "Gödel", "Michael Kowalski", "Joel", "Zoë Ångström", "张伟"]
+
+
+def imported_modules(path: Path) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            modules.add("." * node.level + (node.module or ""))
+    return modules
+
+
+def migration(name: str):
+    return importlib.import_module(f"seminars.migrations.{name}")
+
+
+@pytest.mark.parametrize("path", sorted(MIGRATIONS.glob("0*.py")), ids=lambda path: path.stem)
+def test_migration_imports_nothing_of_the_project_but_field_defaults(path):
+    project = {m for m in imported_modules(path) if m.startswith((".", "seminars"))}
+
+    # Django writes a field's callable default as a reference to it (new_talk_uid).
+    assert project <= {"seminars.models"}
+
+
+def test_search_index_migration_creates_the_index_the_search_uses():
+    copied = migration("0005_talk_text_search_index").TALK_TEXT_INDEX
+
+    assert copied.deconstruct() == TALK_TEXT_INDEX.deconstruct()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_name_key_migration_computes_the_keys_the_site_computes(name):
+    assert migration("0007_speaker_name_key_umlauts").name_key(name) == name_key(name)
+
+
+@pytest.mark.django_db
+def test_name_key_migration_recomputes_every_speakers_key():
+    speakers = [make_speaker(name) for name in NAMES]
+    Speaker.objects.update(name_key="stale")
+
+    migration("0007_speaker_name_key_umlauts").recompute_name_keys(apps, None)
+
+    assert [Speaker.objects.get(pk=s.pk).name_key for s in speakers] == list(map(name_key, NAMES))
+
+
+@pytest.mark.django_db
+def test_name_key_migration_undone_restores_the_keys_of_before():
+    michael = make_speaker("Michael Kowalski")
+    boeck = make_speaker("Markus Boeck")
+
+    migration("0007_speaker_name_key_umlauts").restore_old_name_keys(apps, None)
+
+    michael.refresh_from_db()
+    boeck.refresh_from_db()
+    assert (michael.name_key, boeck.name_key) == ("michal kowalski", "markus bock")

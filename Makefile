@@ -18,8 +18,16 @@ $(VENV)/.requirements-test: requirements.txt requirements-test.txt | $(BIN)/pyth
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	touch $@
 
-## run: set up .venv, migrate an SQLite database, load demo talks and serve on http://$(HOST)
-run: $(VENV)/.requirements
+# A development .env, written once, so that manage.py commands run as the README shows them
+# (DEBUG=1 and a SECRET_KEY of its own); an existing .env is never touched.
+.env:
+	@umask 077 && printf 'DEBUG=1\nSECRET_KEY=%s\n' \
+		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "Wrote $@ for development: DEBUG=1 and a new SECRET_KEY"
+
+## run: set up .venv and a development .env, migrate an SQLite database, load demo talks and
+## serve on http://$(HOST)
+run: $(VENV)/.requirements .env
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)

@@ -1,13 +1,32 @@
 """The admin, where organisers edit series, talks and speakers."""
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import Count, F, Prefetch
 from django.template.response import TemplateResponse
+from django.utils import formats
 from django.utils.translation import ngettext
 
 from .models import FeedSource, Series, Speaker, Talk, TalkSpeaker
 from .speakers import merge_speakers
+
+
+def client_address(request) -> str | None:
+    """The address login failures are counted against: the client's, past PROXY_COUNT proxies.
+
+    Entries before the proxies' own come from the client and may be forged.
+    """
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    if settings.PROXY_COUNT and len(forwarded) >= settings.PROXY_COUNT:
+        return forwarded[-settings.PROXY_COUNT]
+    return request.META.get("REMOTE_ADDR")
+
 
 # A URL typed without a scheme means https (Django 6's default, chosen now).
 HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -50,10 +69,41 @@ class WhenFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Instants a day or more from either end of what a datetime holds: every zone's clock shows them.
+SHOWABLE = (
+    dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=1),
+    dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=1),
+)
+
+
+class TalkChangeList(ChangeList):
+    """The talk list, whatever dates the talks have or the query string asks for.
+
+    A date the query string asks for that a datetime can't hold (a drill-down past year 9999, or
+    a bound that leaves range on its way to UTC) is an incorrect lookup: the admin then shows the
+    whole list with a note, as for any other bad lookup.
+    """
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:  # the drill-down's end, past year 9999
+            raise IncorrectLookupParameters(error) from error
+
+    def get_results(self, request):
+        try:
+            super().get_results(request)
+        except OverflowError as error:  # a bound whose UTC time is out of range
+            raise IncorrectLookupParameters(error) from error
+        # The date drill-down reads `queryset` and converts its dates to the site's zone, which
+        # fails at the ends of time; the list itself is already taken, with every talk.
+        self.queryset = self.queryset.filter(start__range=SHOWABLE)
+
+
 @admin.register(Talk)
 class TalkAdmin(admin.ModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
-    list_display = ["title", "series", "start", "speaker_names", "status"]
+    list_display = ["title", "series", "start_time", "speaker_names", "status"]
     list_filter = ["series", "status", WhenFilter]
     list_select_related = ["series"]
     date_hierarchy = "start"
@@ -80,6 +130,16 @@ class TalkAdmin(admin.ModelAdmin):
                 )
             )
         )
+
+    def get_changelist(self, request, **kwargs):
+        return TalkChangeList
+
+    @admin.display(description="start", ordering="start")
+    def start_time(self, obj):
+        """As the admin shows times; in UTC, saying so, where the site's zone can't hold it."""
+        start, _ = obj.local_times()
+        text = formats.localize(start)
+        return f"{text} UTC" if start.tzinfo is dt.UTC else text
 
     @admin.display(description="speakers")
     def speaker_names(self, obj):

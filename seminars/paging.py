@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
+# Databases take a row offset as a signed 64-bit integer; no list of talks comes near it.
+MAX_OFFSET = 2**63 - 1
+
 
 @dataclass
 class Page:
@@ -40,6 +43,8 @@ def page_of(queryset, number, *, size: int) -> Page:
     except (TypeError, ValueError):
         number = 1
     start = (number - 1) * size
+    if start + size + 1 > MAX_OFFSET:
+        raise Http404("No such page.")
     rows = list(queryset[start : start + size + 1])
     if not rows and number > 1:
         raise Http404("No such page.")

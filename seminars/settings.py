@@ -3,6 +3,7 @@
 Every variable is documented in the README's configuration table.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -17,15 +18,15 @@ environ.Env.read_env(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
 
 DEBUG = env.bool("DEBUG", default=False)
 
-if DEBUG:
-    SECRET_KEY = env("SECRET_KEY", default="django-insecure-development-only-key")
-else:
-    SECRET_KEY = env("SECRET_KEY", default="")
-    if not SECRET_KEY:
-        raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off. Put it in the environment or in .env, "
-            "or set DEBUG=1 for local development."
-        )
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = "django-insecure-development-only-key"
+elif not SECRET_KEY:
+    _missing = (
+        "SECRET_KEY is not set: put SECRET_KEY=... in the environment or in .env "
+        "(or DEBUG=1 for development)"
+    )
+    raise ImproperlyConfigured(_missing)  # manage.py prints it as one line
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "axes",
     "seminars",
 ]
 
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "seminars.urls"
@@ -125,6 +129,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords for one username from one address lock that pair out for an hour (each
+# try meanwhile starts the hour again); a login clears the count. `manage.py axes_reset` or
+# `axes_reset_username NAME` unlocks sooner.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every command's output; failures and lockouts still log
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed logins: this account is locked here for an hour. "
+    "A site administrator can unlock it sooner."
+)
+# Behind proxies every request comes from the last one; each adds the address it saw to the end
+# of X-Forwarded-For, so the client's is PROXY_COUNT entries from the end.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "seminars.admin.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

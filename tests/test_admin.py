@@ -1,8 +1,11 @@
 import datetime as dt
+from io import StringIO
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -165,3 +168,122 @@ def test_merge_action_needs_two_speakers(admin_client):
 
 def _speaker_names(talk):
     return [s.name for s in Talk.objects.with_speakers().get(pk=talk.pk).speaker_list]
+
+
+# The talk list and its date drill-down take any date, stored or asked for
+
+TALKS = "/admin/seminars/talk/"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start__year": "9999"},
+        {"start__year": "9999", "start__month": "12"},
+        {"start__year": "9999", "start__month": "12", "start__day": "31"},
+        {"start__year": "0"},
+        {"start__year": "99999999999999999999"},
+    ],
+)
+def test_talk_list_drill_down_beyond_year_9999_shows_the_whole_list(admin_client, params):
+    make_talk(title="Ordinary talk")
+    response = admin_client.get(TALKS, params, follow=True)
+    assert response.status_code == 200
+    assert "Ordinary talk" in response.content.decode()
+
+
+def test_talk_list_filtered_from_a_time_past_year_9999_is_no_error(admin_client):
+    # 10000-01-01 in UTC: SQLite can't hold it (the whole list again), PostgreSQL can (no talks).
+    response = admin_client.get(TALKS, {"start__gte": "9999-12-31T23:00:00-05:00"}, follow=True)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "Asia/Tokyo", "America/New_York"])
+def test_talk_list_shows_talks_at_the_ends_of_time(admin_client, settings, zone):
+    settings.TIME_ZONE = zone
+    make_talk(title="Year one", start=dt.datetime(1, 1, 1, tzinfo=dt.UTC), duration=None)
+    make_talk(title="Year 9999", start=dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC), duration=None)
+    make_talk(title="Recent", start=dt.datetime(2021, 5, 1, 10, tzinfo=dt.UTC))
+    page = admin_client.get(TALKS).content.decode()
+    assert "Year one" in page and "Year 9999" in page and "Recent" in page
+    assert "?start__year=2021" in page
+    for year in ("1", "2021", "9999"):
+        response = admin_client.get(TALKS, {"start__year": year}, follow=True)
+        assert response.status_code == 200, year
+
+
+def test_talk_list_gives_a_start_the_site_zone_cannot_show_in_utc(admin_client, settings):
+    settings.TIME_ZONE = "Europe/London"  # 75 seconds behind UTC in year 1
+    make_talk(title="Year one", start=dt.datetime(1, 1, 1, tzinfo=dt.UTC), duration=None)
+    make_talk(title="Recent", start=dt.datetime(2021, 5, 1, 10, tzinfo=dt.UTC))
+    page = admin_client.get(TALKS).content.decode()
+    assert "1 Jan 0001, midnight UTC" in page
+    assert "1 May 2021, 11 a.m." in page
+
+
+# Throttled logins: five wrong passwords for one username from one address lock it for an hour
+
+LOGIN = "/admin/login/"
+
+
+@pytest.fixture
+def organiser(django_user_model):
+    return django_user_model.objects.create_user("organiser", password="right horse", is_staff=True)
+
+
+def _log_in(client, password, *, username="organiser", address="203.0.113.5", **headers):
+    data = {"username": username, "password": password, "next": "/admin/"}
+    return client.post(LOGIN, data, REMOTE_ADDR=address, **headers)
+
+
+def _fail(client, times, **who) -> list[int]:
+    return [_log_in(client, "wrong", **who).status_code for _ in range(times)]
+
+
+def test_five_wrong_passwords_lock_the_login_even_against_the_right_one(client, organiser):
+    assert _fail(client, 5) == [200, 200, 200, 200, 429]  # the form again, then locked
+    response = _log_in(client, "right horse")
+    assert response.status_code == 429
+    assert "Too many failed logins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    attempt = AccessAttempt.objects.get(username="organiser", ip_address="203.0.113.5")
+    assert attempt.failures_since_start >= 5
+
+
+def test_four_wrong_passwords_do_not_lock_and_a_login_forgets_them(client, organiser):
+    assert _fail(client, 4) == [200] * 4
+    assert _log_in(client, "right horse")["Location"] == "/admin/"
+    assert not AccessAttempt.objects.exists()
+    client.logout()
+    _fail(client, 4)
+    assert _log_in(client, "right horse")["Location"] == "/admin/"
+
+
+def test_a_lockout_holds_one_username_from_one_address(client, organiser, django_user_model):
+    django_user_model.objects.create_user("colleague", password="other horse", is_staff=True)
+    _fail(client, 5)
+    assert _log_in(client, "right horse", address="198.51.100.7")["Location"] == "/admin/"
+    client.logout()
+    assert _log_in(client, "other horse", username="colleague")["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize("command", [["axes_reset"], ["axes_reset_username", "organiser"]])
+def test_axes_reset_lets_a_locked_out_organiser_in_again(client, organiser, command):
+    _fail(client, 5)
+    assert _log_in(client, "right horse").status_code == 429
+    call_command(*command, stdout=StringIO())
+    assert _log_in(client, "right horse")["Location"] == "/admin/"
+
+
+def test_behind_a_proxy_the_lockout_holds_the_client_address_not_the_proxys(
+    client, organiser, settings
+):
+    settings.PROXY_COUNT = 1  # nginx adds the address it saw to the end of X-Forwarded-For
+
+    def via_proxy(password, forwarded_for):
+        return _log_in(client, password, address="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+
+    for forged in range(5):  # what the client itself sends comes first, and changes nothing
+        via_proxy("wrong", f"10.9.9.{forged}, 203.0.113.5")
+    assert via_proxy("right horse", "203.0.113.5").status_code == 429
+    assert via_proxy("right horse", "198.51.100.7")["Location"] == "/admin/"

@@ -1,4 +1,5 @@
 import datetime as dt
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -34,3 +35,21 @@ def test_home_page_lists_the_demo_talks(client):
     assert response.status_code == 200
     assert soonest.title in response.content.decode()
     assert soonest.get_absolute_url() in response.content.decode()
+
+
+def test_load_demo_counts_every_talk_it_loads_cancelled_ones_included():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "Computational Biology Seminar: 15 created, 0 updated, 0 unchanged, 1 cancelled" in lines
+    assert lines[-1] == "46 demo talks in 3 series, 1 of them cancelled."
+    assert (Talk.objects.count(), Talk.objects.filter(status="cancelled").count()) == (46, 1)
+
+
+def test_load_demo_again_says_every_talk_is_unchanged():
+    call_command("load_demo")
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "Computational Biology Seminar: 0 created, 0 updated, 16 unchanged, 0 cancelled" in lines
+    assert lines[-1] == "46 demo talks in 3 series, 1 of them cancelled."

@@ -467,3 +467,100 @@ def test_postgres_search_uses_the_full_text_index():
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "talk_text_search_idx" in plan
+
+
+# Addresses no page has: 404, never 500
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?page=99999999999999999999999",
+        "/?series=s&page=99999999999999999999999",
+        "/archive/?page=100000000000000000000",
+        "/archive/2021/?page=100000000000000000000",
+        "/archive/0/",
+        "/archive/10000/",
+        "/archive/99999999999999999999/",
+    ],
+)
+def test_page_numbers_and_years_beyond_any_talk_are_404s(client, url):
+    series = make_series("S", slug="s")
+    make_talk(title="Old", series=series, start=dt.datetime(2021, 5, 1, 10, tzinfo=dt.UTC))
+    make_talk(title="Soon", series=series, start=soon())
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_search_with_a_page_number_beyond_the_results_shows_the_last_page(client):
+    make_talk(title="Quantum groups")
+    page = html(client.get("/search/", {"q": "quantum", "page": "9" * 30}))
+    assert "Quantum groups" in page and "1 talk found" in page
+
+
+def test_archive_lists_only_years_with_past_talks(client):
+    make_talk(title="Old 2021", start=dt.datetime(2021, 5, 1, 10, tzinfo=dt.UTC))
+    make_talk(title="Newer 2023", start=dt.datetime(2023, 5, 1, 10, tzinfo=dt.UTC))
+    next_year = timezone.localdate().year + 1
+    make_talk(title="Next year", start=dt.datetime(next_year, 6, 1, 10, tzinfo=dt.UTC))
+    page = html(client.get("/archive/"))
+    assert re.findall(r'href="/archive/(\d+)/"', page) == ["2023", "2021"]
+    for year in (2022, 2020, next_year):
+        assert client.get(f"/archive/{year}/").status_code == 404
+
+
+def test_archive_years_are_years_of_the_site_zone(client, settings):
+    settings.TIME_ZONE = "America/New_York"
+    new_years_eve = dt.datetime(2021, 12, 31, 23, 30, tzinfo=ZoneInfo("America/New_York"))
+    make_talk(title="Last of 2021", start=new_years_eve)  # 2022 in UTC
+    assert Talk.objects.past().years() == [2021]
+    assert "Last of 2021" in html(client.get("/archive/2021/"))
+    assert client.get("/archive/2022/").status_code == 404
+
+
+def test_archive_year_query_count_is_the_same_for_1_and_200_talks(
+    client, django_assert_num_queries
+):
+    series, speaker = make_series(), make_speaker()
+    new_year = dt.datetime(2021, 1, 1, 12, tzinfo=dt.UTC)
+    make_talk(series=series, speakers=[speaker], start=new_year)
+    with CaptureQueriesContext(connection) as small:
+        html(client.get("/archive/2021/"))
+    for day in range(1, 200):
+        start = new_year + dt.timedelta(days=day * 2)  # over 2021 and 2022
+        make_talk(series=series, speakers=[speaker], start=start)
+    with django_assert_num_queries(len(small.captured_queries)):
+        html(client.get("/archive/2021/"))
+
+
+# Talks dated at the ends of what a datetime can hold (typed in, or stored before the importer
+# refused them): in the site's zone they may fall before year 1 or after year 9999.
+
+EDGE_ZONES = ["Europe/London", "Asia/Tokyo", "America/New_York"]
+YEAR_1 = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+YEAR_9999 = dt.datetime(9999, 12, 31, 23, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("zone", EDGE_ZONES)
+def test_archive_years_count_talks_at_the_ends_of_time_in_the_first_and_last_year(settings, zone):
+    settings.TIME_ZONE = zone
+    make_talk(title="Year one", start=YEAR_1, duration=None)
+    make_talk(title="Year 9999", start=YEAR_9999, duration=None)
+    make_talk(title="Recent", start=dt.datetime(2021, 5, 1, 10, tzinfo=dt.UTC))
+    assert Talk.objects.years() == [9999, 2021, 1]
+    assert Talk.objects.past().years() == [2021, 1]
+
+
+@pytest.mark.parametrize("zone", EDGE_ZONES)
+def test_archive_year_pages_find_talks_at_the_ends_of_time(client, settings, zone):
+    settings.TIME_ZONE = zone
+    make_talk(title="Year one", start=YEAR_1, duration=None)
+    make_talk(title="Year 9999", start=YEAR_9999, duration=None)
+    make_talk(title="Recent", start=dt.datetime(2021, 5, 1, 10, tzinfo=dt.UTC))
+    archive = html(client.get("/archive/"))
+    assert re.findall(r'href="/archive/(\d+)/"', archive) == ["2021", "1"]
+    year_one = html(client.get("/archive/1/"))
+    assert "Year one" in year_one and "Recent" not in year_one
+    assert "Recent" in html(client.get("/archive/2021/"))
+    assert client.get("/archive/9999/").status_code == 404  # not past yet

@@ -8,10 +8,11 @@ import logging
 import os
 import secrets
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 import pytest
 from bs4 import BeautifulSoup
@@ -224,10 +225,49 @@ def test_healthz_is_503_with_a_short_reason_when_the_database_is_unreachable(tmp
     )
 
 
+@pytest.fixture
+def sqlite_file(site):
+    """The served SQLite database, to break; put back as it was afterwards."""
+    _, folder, _ = site
+    database = folder / "db.sqlite3"
+    saved = database.read_bytes()
+    yield database
+    database.write_bytes(saved)
+
+
+def test_healthz_is_503_when_the_sqlite_file_was_deleted(site, sqlite_file):
+    port, _, _ = site
+    sqlite_file.unlink()
+    assert _get(port, "/healthz")[::2] == (503, b"database unavailable")
+    assert _get(port, "/")[0] == 500
+
+
+def test_healthz_is_503_when_the_sqlite_file_is_not_a_database(site, sqlite_file):
+    port, _, _ = site
+    sqlite_file.write_bytes(b"not a database\n" * 1000)
+    assert _get(port, "/healthz")[::2] == (503, b"database unavailable")
+    assert _get(port, "/")[0] == 500
+
+
+def test_healthz_is_503_within_two_seconds_while_the_database_is_locked(site, sqlite_file):
+    port, _, _ = site
+    with closing(sqlite3.connect(sqlite_file, isolation_level=None)) as other:
+        other.execute("BEGIN EXCLUSIVE")
+        started = time.monotonic()
+        answer = _get(port, "/healthz")[::2]
+        elapsed = time.monotonic() - started
+        other.execute("ROLLBACK")
+    assert answer == (503, b"database unavailable")
+    assert elapsed < 2
+    assert _get(port, "/healthz")[::2] == (200, b"ok")
+
+
 @pytest.mark.django_db
-def test_healthz_answers_ok_when_the_database_answers(client, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_healthz_answers_ok_when_the_talks_table_answers(client, django_assert_max_num_queries):
+    # The talks table, and the wait for a lock set short and back around it.
+    with django_assert_max_num_queries(4) as queries:
         response = client.get("/healthz")
+    assert [q["sql"] for q in queries if "seminars_talk" in q["sql"]] != []
     assert (response.status_code, response.content) == (200, b"ok")
     assert response["Content-Security-Policy"] == POLICY
 

@@ -1,4 +1,6 @@
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +30,44 @@ def _load_settings(show="settings.DEBUG, settings.TIME_ZONE", **env):
 def test_settings_refuse_debug_off_without_a_secret_key():
     result = _load_settings()
     assert result.returncode != 0
-    assert "ImproperlyConfigured: SECRET_KEY must be set when DEBUG is off" in result.stderr
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
+def _manage_in(folder, *args, **env):
+    """manage.py run from `folder`, with only `env` and the .env file there, if any."""
+    env = {"PATH": os.environ["PATH"], "ENV_FILE": str(folder / ".env"), **env}
+    return subprocess.run(
+        [sys.executable, ROOT / "manage.py", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("command", [["import_ics", "talks.ics"], ["migrate"], ["check"]])
+def test_manage_py_without_a_secret_key_says_what_to_set_in_a_line(tmp_path, command):
+    result = _manage_in(tmp_path, *command)
+    assert result.returncode != 0
+    assert result.stderr.splitlines() == [
+        "SECRET_KEY is not set: put SECRET_KEY=... in the environment or in .env "
+        "(or DEBUG=1 for development)"
+    ]
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="needs make")
+def test_make_writes_a_development_env_file_once_and_manage_py_runs_with_it(tmp_path):
+    make = ["make", "--no-print-directory", "-f", ROOT / "Makefile", "-C", tmp_path, ".env"]
+    subprocess.run(make, check=True, capture_output=True)
+    env_file = tmp_path / ".env"
+    lines = env_file.read_text().splitlines()
+    assert lines[0] == "DEBUG=1" and re.fullmatch(r"SECRET_KEY=[\w-]{50,}", lines[1])
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    subprocess.run(make, check=True, capture_output=True)
+    assert env_file.read_text().splitlines() == lines  # never overwritten
+    result = _manage_in(tmp_path, "check")
+    assert result.returncode == 0, result.stderr
 
 
 def test_settings_accept_debug_off_with_a_secret_key():

@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from seminars.demo import demo_calendars
 from seminars.importing import ImportFailed, ImportOptions, import_data
+from seminars.models import Talk
 from seminars.slugs import slug_for
 
 
@@ -14,12 +16,24 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         calendars = demo_calendars(today=timezone.localdate(), time_zone=settings.TIME_ZONE)
+        locations = []
         for name, data in calendars.items():
+            location = f"demo:{slug_for(name)}"
             try:
-                report = import_data(data, f"demo:{slug_for(name)}", ImportOptions(series=name))
+                report = import_data(data, location, ImportOptions(series=name))
             except ImportFailed as error:
                 raise CommandError(f"demo calendar {name!r} failed: {error}") from error
+            locations.append(location)
             r = report.result
+            # The importer's words: a talk created cancelled counts as cancelled, not created.
             self.stdout.write(
-                f"{name}: {r.created} created, {r.updated} updated, {r.unchanged} unchanged"
+                f"{name}: {r.created} created, {r.updated} updated, {r.unchanged} unchanged, "
+                f"{r.cancelled} cancelled"
             )
+        loaded = Talk.objects.filter(source__location__in=locations).aggregate(
+            talks=Count("pk"), cancelled=Count("pk", filter=Q(status=Talk.Status.CANCELLED))
+        )
+        self.stdout.write(
+            f"{loaded['talks']} demo talks in {len(locations)} series, "
+            f"{loaded['cancelled']} of them cancelled."
+        )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db import models
 from django.db.models import Count, F, Prefetch
 from django.template.response import TemplateResponse
@@ -100,9 +101,23 @@ class TalkChangeList(ChangeList):
         self.queryset = self.queryset.filter(start__range=SHOWABLE)
 
 
+class TalkTimeWidget(AdminSplitDateTime):
+    """The admin's date and time fields, showing in UTC a stored time that the site's zone
+    cannot hold (year 1 or 9999), so that the talk can be opened and corrected."""
+
+    def decompress(self, value):
+        try:
+            return super().decompress(value)
+        except OverflowError:
+            return [value.date(), value.time()]
+
+
 @admin.register(Talk)
 class TalkAdmin(admin.ModelAdmin):
-    formfield_overrides = HTTPS_URL_FIELDS
+    formfield_overrides = {
+        **HTTPS_URL_FIELDS,
+        models.DateTimeField: {"widget": TalkTimeWidget},
+    }
     list_display = ["title", "series", "start_time", "speaker_names", "status"]
     list_filter = ["series", "status", WhenFilter]
     list_select_related = ["series"]

@@ -203,7 +203,8 @@ def _series(name: str, *, description: str = "") -> Series:
     """The series called `name` (or with that slug), created when missing."""
     series = Series.objects.filter(Q(name__iexact=name) | Q(slug=name)).first()
     if series is None:
-        series = Series.objects.filter(slug=slug_for(name, max_length=100)).first()
+        slug = slug_for(name, max_length=Series._meta.get_field("slug").max_length)
+        series = Series.objects.filter(slug=slug).first()
     if series is None:
         try:
             with transaction.atomic():

@@ -4,12 +4,14 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, F, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least, Now, Trunc
 from django.urls import reverse
 from django.utils import timezone
 
+from .ics.records import FIRST_YEAR, LAST_YEAR, in_supported_years
 from .names import name_key
 from .slugs import slug_for
 
@@ -266,11 +268,26 @@ class Talk(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.slug = slug_for(self.title, max_length=80, fallback="talk")
+        self.slug = self.slug_for_title(self.title)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("seminars:talk_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        errors = {
+            name: f"Talks take place in the years {FIRST_YEAR}–{LAST_YEAR}."
+            for name in ("start", "end")
+            if getattr(self, name) is not None and not in_supported_years(getattr(self, name))
+        }
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def slug_for_title(cls, title: str) -> str:
+        """The cosmetic slug of a talk's URL for `title`."""
+        return slug_for(title, max_length=cls._meta.get_field("slug").max_length, fallback="talk")
 
     @property
     def speaker_list(self) -> list[Speaker]:

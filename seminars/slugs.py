@@ -2,6 +2,9 @@
 
 from django.utils.text import slugify
 
+# A unique slug's base is cut shorter than the slug fields, leaving room for "-2", "-3"…
+UNIQUE_BASE_LENGTH = 45
+
 
 def slug_for(text: str, *, max_length: int = 50, fallback: str = "item") -> str:
     """Return an ASCII slug for `text`, cut at a word boundary to `max_length`."""
@@ -11,7 +14,7 @@ def slug_for(text: str, *, max_length: int = 50, fallback: str = "item") -> str:
 
 def unique_slug(model, text: str, *, taken: set[str] | None = None, fallback: str = "item") -> str:
     """Return a slug for `text` that no `model` row (and nothing in `taken`) uses yet."""
-    base = slug_for(text, max_length=45, fallback=fallback)
+    base = slug_for(text, max_length=UNIQUE_BASE_LENGTH, fallback=fallback)
     used = set(model._default_manager.filter(slug__startswith=base).values_list("slug", flat=True))
     used |= taken or set()
     slug, n = base, 2

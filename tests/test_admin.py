@@ -287,3 +287,38 @@ def test_behind_a_proxy_the_lockout_holds_the_client_address_not_the_proxys(
         via_proxy("wrong", f"10.9.9.{forged}, 203.0.113.5")
     assert via_proxy("right horse", "203.0.113.5").status_code == 429
     assert via_proxy("right horse", "198.51.100.7")["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize(
+    "start",
+    [dt.datetime(1, 1, 1, tzinfo=dt.UTC), dt.datetime(9999, 12, 31, 23, 30, tzinfo=dt.UTC)],
+)
+def test_a_talk_stored_at_an_end_of_time_opens_in_the_admin_to_be_corrected(admin_client, start):
+    talk = make_talk(start=start, duration=None)
+    response = admin_client.get(reverse("admin:seminars_talk_change", args=[talk.pk]))
+    assert response.status_code == 200
+    assert f'value="{start:%H:%M:%S}"' in response.text
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/New_York", "Europe/London"])
+@pytest.mark.parametrize("year", ["0001", "1899", "2201", "9999"])
+def test_a_talk_typed_outside_the_supported_years_is_refused_with_a_form_error(
+    admin_client, settings, zone, year
+):
+    settings.TIME_ZONE = zone
+    series = make_series()
+    response = admin_client.post(
+        reverse("admin:seminars_talk_add"),
+        {
+            "series": series.pk,
+            "title": "Far away",
+            "status": "confirmed",
+            "start_0": f"{year}-01-01",
+            "start_1": "10:00:00",
+            "talk_speakers-TOTAL_FORMS": "0",
+            "talk_speakers-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Talks take place in the years 1900–2200." in response.text
+    assert not Talk.objects.exists()

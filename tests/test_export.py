@@ -165,6 +165,12 @@ def test_talk_created_here_has_a_uid_in_the_sites_domain(settings):
     assert str(event["UID"]).endswith(f"@{settings.UID_DOMAIN}")
 
 
+def test_control_characters_in_a_stored_uid_are_not_exported():
+    data = build(make_talk(uid="a\x01b\x1bc\x7fd@example.org"))
+    assert b"\x1b" not in data and b"\x01" not in data and b"\x7f" not in data
+    assert str(only_event(data)["UID"]) == "abcd@example.org"
+
+
 def test_talk_without_end_has_no_dtend():
     event = only_event(build(make_talk(duration=None)))
 

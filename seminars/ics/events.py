@@ -14,7 +14,14 @@ from django.core.validators import URLValidator
 
 from . import recurrence
 from .plaintext import to_plain_text
-from .records import EARLIEST, FIRST_YEAR, LAST_YEAR, LATEST, EventRecord, Notice, SkipEvent
+from .records import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    EventRecord,
+    Notice,
+    SkipEvent,
+    in_supported_years,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -220,10 +227,7 @@ def _record(component, uid: str, context) -> EventRecord:
 
 
 def _check_year(value: dt.date, verb: str) -> None:
-    # On the wall-clock year: converting year 1 or 9999 to another zone may overflow.
-    if not FIRST_YEAR <= value.year <= LAST_YEAR or (
-        isinstance(value, dt.datetime) and not EARLIEST <= value < LATEST
-    ):
+    if not in_supported_years(value):
         raise SkipEvent(
             f"{verb} in the year {value.year}, outside the supported years {FIRST_YEAR}–{LAST_YEAR}"
         )

@@ -93,7 +93,7 @@ def event_bytes(talk, *, site_url: str) -> bytes:
     page = site_url + talk.get_absolute_url()
     lines = [
         b"BEGIN:VEVENT",
-        b"UID:" + icalendar.vText(talk.uid).to_ical(),
+        b"UID:" + icalendar.vText(_CONTROL.sub("", talk.uid)).to_ical(),
         # The talk's last change, never the request time: a feed's bytes change only when
         # its talks do, which is what lets calendar apps get a 304.
         b"DTSTAMP:" + _utc_value(talk.updated),

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ..caching import content_changed
 from ..models import FeedSource, Series, Speaker, Talk, TalkSpeaker
 from ..names import name_key
-from ..slugs import slug_for, unique_slug
+from ..slugs import UNIQUE_BASE_LENGTH, slug_for, unique_slug
 from ..speakers import find_or_create_speaker
 from .records import EventRecord, Notice, SpeakerRecord
 
@@ -55,21 +55,26 @@ def _cut(value: str, limit: int, what: str, uid: str, notices: list[Notice]) -> 
     return value[: limit - 1].rstrip() + "…"
 
 
+def _length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
 def talk_values(record: EventRecord, notices: list[Notice]) -> dict:
     """The Talk field values an event record asks for, cut to the fields' lengths."""
     url = record.url
-    if len(url) > Talk._meta.get_field("url").max_length:
+    if len(url) > _length(Talk, "url"):
         notices.append(Notice(record.uid, "URL too long; dropped"))
         url = ""
+    uid = record.uid
     return {
-        "title": _cut(record.title, 500, "title", record.uid, notices),
-        "abstract": _cut(record.description, MAX_ABSTRACT, "description", record.uid, notices),
+        "title": _cut(record.title, _length(Talk, "title"), "title", uid, notices),
+        "abstract": _cut(record.description, MAX_ABSTRACT, "description", uid, notices),
         "start": record.start,
         "end": record.end,
         "all_day": record.all_day,
-        "venue": _cut(record.location, 500, "location", record.uid, notices),
+        "venue": _cut(record.location, _length(Talk, "venue"), "location", uid, notices),
         "url": url,
-        "contact": _cut(record.contact, 300, "contact", record.uid, notices),
+        "contact": _cut(record.contact, _length(Talk, "contact"), "contact", uid, notices),
         "status": record.status,
     }
 
@@ -77,11 +82,14 @@ def talk_values(record: EventRecord, notices: list[Notice]) -> dict:
 def _speakers_of(record: EventRecord, notices) -> list[SpeakerRecord]:
     seen, speakers = set(), []
     for s in record.speakers:
-        name = _cut(" ".join(s.name.split()), 200, "speaker name", record.uid, notices)
+        name = " ".join(s.name.split())
+        name = _cut(name, _length(Speaker, "name"), "speaker name", record.uid, notices)
         key = name_key(name)
         if key and key not in seen:
             seen.add(key)
-            affiliation = _cut(s.affiliation.strip(), 300, "affiliation", record.uid, notices)
+            affiliation = s.affiliation.strip()
+            limit = _length(Speaker, "affiliation")
+            affiliation = _cut(affiliation, limit, "affiliation", record.uid, notices)
             speakers.append(SpeakerRecord(name, affiliation))
     return speakers
 
@@ -157,7 +165,7 @@ def sync_records(
                 uid=record.uid,
                 series=series,
                 source=source,
-                slug=slug_for(values["title"], max_length=80, fallback="talk"),
+                slug=Talk.slug_for_title(values["title"]),
                 imported=snap,
                 created=now,
                 updated=now,
@@ -198,7 +206,7 @@ def sync_records(
             talk.updated = now
             changed_fields.update(fields, {"sequence", "updated"})
             if "title" in fields:
-                talk.slug = slug_for(talk.title, max_length=80, fallback="talk")
+                talk.slug = Talk.slug_for_title(talk.title)
                 changed_fields.add("slug")
             if "status" in fields and talk.status == Talk.Status.CANCELLED:
                 result.cancelled += 1
@@ -315,7 +323,7 @@ def _create_speakers(records: list[SpeakerRecord]) -> list[Speaker]:
 
 def _unique_slugs(names: list[str]) -> list[str]:
     """Slugs for new speakers, unique among themselves and the speakers already stored."""
-    bases = [slug_for(name, max_length=45, fallback="speaker") for name in names]
+    bases = [slug_for(n, max_length=UNIQUE_BASE_LENGTH, fallback="speaker") for n in names]
     distinct = sorted(set(bases))
     taken = set()
     for i in range(0, len(distinct), BATCH):

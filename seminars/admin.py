@@ -8,7 +8,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db import models
-from django.db.models import Count, F, Prefetch
+from django.db.models import Prefetch
 from django.template.response import TemplateResponse
 from django.utils import formats
 from django.utils.translation import ngettext
@@ -41,7 +41,7 @@ class SeriesAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(talk_count=Count("talks"))
+        return super().get_queryset(request).with_talk_counts()
 
     @admin.display(description="talks", ordering="talk_count")
     def talk_count(self, obj):
@@ -164,7 +164,7 @@ class TalkAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
             # Subscribed calendars only take a change whose SEQUENCE went up.
-            Talk.objects.filter(pk=form.instance.pk).update(sequence=F("sequence") + 1)
+            Talk.objects.filter(pk=form.instance.pk).changed()
 
     @admin.action(description="Cancel selected talks")
     def cancel_talks(self, request, queryset):

@@ -8,12 +8,40 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, F, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least, Now, Trunc
+from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
 from .ics.records import FIRST_YEAR, LAST_YEAR, in_supported_years
 from .names import name_key
 from .slugs import slug_for
+
+# A talk that started longer ago than this no longer shows as in progress. The bound lets
+# "upcoming" walk the start index from a point near now instead of from the first talk ever.
+LONGEST_RUNNING = dt.timedelta(days=90)
+
+
+def upcoming_condition(now: dt.datetime, via: str = "") -> Q:
+    """Talks not yet over at `now`, in progress included: the one definition of "upcoming".
+
+    `via` is the path from the model queried to its talks, e.g. "talks__".
+    """
+    finish = Coalesce(f"{via}end", f"{via}start")  # the expression the finish index holds
+    return Q(**{f"{via}start__gte": now - LONGEST_RUNNING}) & Q(GreaterThanOrEqual(finish, now))
+
+
+def talk_counts(now: dt.datetime | None = None) -> dict:
+    """Annotations of a series' or a speaker's talks: `talk_count` and `upcoming_count`."""
+    upcoming = upcoming_condition(now or timezone.now(), via="talks__")
+    return {
+        "talk_count": Count("talks", distinct=True),
+        "upcoming_count": Count("talks", distinct=True, filter=upcoming),
+    }
+
+
+class SeriesQuerySet(models.QuerySet):
+    def with_talk_counts(self, now=None):
+        return self.annotate(**talk_counts(now))
 
 
 class Series(models.Model):
@@ -26,6 +54,8 @@ class Series(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+
+    objects = SeriesQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -43,8 +73,8 @@ class SpeakerQuerySet(models.QuerySet):
         """Speakers whose name is `name` up to case, accents, spacing and umlaut spelling."""
         return self.filter(name_key=name_key(name))
 
-    def with_talk_counts(self):
-        return self.annotate(talk_count=Count("talks", distinct=True))
+    def with_talk_counts(self, now=None):
+        return self.annotate(**talk_counts(now))
 
 
 class Speaker(models.Model):
@@ -94,6 +124,13 @@ class FeedSource(models.Model):
     last_modified = models.CharField(
         max_length=100, blank=True, help_text="Last-Modified header of the last fetch."
     )
+    fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Hash of the bytes, options and day of the last import: the same again is "
+        "skipped.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -101,11 +138,6 @@ class FeedSource(models.Model):
 
     def __str__(self):
         return self.location
-
-
-# A talk that started longer ago than this no longer shows as in progress. The bound lets
-# "upcoming" walk the start index from a point near now instead of from the first talk ever.
-LONGEST_RUNNING = dt.timedelta(days=90)
 
 
 class TalkQuerySet(models.QuerySet):
@@ -116,11 +148,7 @@ class TalkQuerySet(models.QuerySet):
     def upcoming(self, now=None):
         """Talks not yet over (in progress included), soonest first."""
         now = now or timezone.now()
-        return (
-            self.with_finish()
-            .filter(start__gte=now - LONGEST_RUNNING, finish__gte=now)
-            .order_by("start", "id")
-        )
+        return self.filter(upcoming_condition(now)).order_by("start", "id")
 
     def past(self, now=None):
         """Talks that are over, most recent first."""
@@ -176,21 +204,24 @@ class TalkQuerySet(models.QuerySet):
             )
         )
 
-    def cancel(self):
+    def cancel(self, now=None):
         """Mark these talks cancelled, raising their sequence so calendars pick it up."""
-        return self._set_status(Talk.Status.CANCELLED)
+        return self.exclude(status=Talk.Status.CANCELLED).changed(now, status=Talk.Status.CANCELLED)
 
-    def reconfirm(self):
+    def reconfirm(self, now=None):
         """Mark these talks confirmed again, raising their sequence."""
-        return self._set_status(Talk.Status.CONFIRMED)
+        return self.exclude(status=Talk.Status.CONFIRMED).changed(now, status=Talk.Status.CONFIRMED)
 
-    def _set_status(self, status):
-        changed = self.exclude(status=status).update(
-            status=status, sequence=F("sequence") + 1, updated=timezone.now()
-        )
-        if changed:
-            ContentVersion.objects.bump()  # update() sends no signals
-        return changed
+    def changed(self, now=None, **values) -> int:
+        """Record a change to these talks that calendars must see: set `values`, raise the
+        SEQUENCE, stamp `updated` and give the site's content a new version. Returns how many.
+
+        The one way a talk's change is published; update() sends no signals, so it is here.
+        """
+        count = self.update(sequence=F("sequence") + 1, updated=now or timezone.now(), **values)
+        if count:
+            ContentVersion.objects.bump()
+        return count
 
 
 def new_talk_uid() -> str:

@@ -1,10 +1,7 @@
 """Writing speakers: finding one by name, creating one, merging duplicates."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 
-from .caching import content_changed
 from .models import Speaker, Talk, TalkSpeaker
 from .slugs import unique_slug
 
@@ -68,9 +65,6 @@ def merge_speakers(*, keep: Speaker, others) -> int:
     if changed:
         keep.save(update_fields=[*changed, "updated"])
 
-    Talk.objects.filter(pk__in=moved_talk_ids).update(
-        sequence=F("sequence") + 1, updated=timezone.now()
-    )
+    Talk.objects.filter(pk__in=moved_talk_ids).changed()
     Speaker.objects.filter(pk__in=other_ids).delete()
-    content_changed()  # the update() above sends no signals
     return len(moved_talk_ids)

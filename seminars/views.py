@@ -4,7 +4,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -107,11 +107,7 @@ def talk_detail(request, pk, slug=None):
 
 @cached_page
 def series_list(request):
-    now = timezone.now()
-    series_list = Series.objects.annotate(
-        upcoming_count=Count("talks", filter=Q(talks__start__gte=now)),
-        talk_count=Count("talks"),
-    )
+    series_list = Series.objects.with_talk_counts()
     return render(
         request, "seminars/series_list.html", {"series_list": series_list, "nav": "series"}
     )

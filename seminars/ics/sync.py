@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from ..caching import content_changed
@@ -348,7 +348,7 @@ def _cancel_vanished(source, seen: set[str], skipped: set[str], *, now) -> int:
         vanished.append(talk)
     if vanished:
         Talk.objects.bulk_update(vanished, ["imported"], batch_size=UPDATE_BATCH)
-        Talk.objects.filter(pk__in=[t.pk for t in vanished]).update(
-            status=Talk.Status.CANCELLED, sequence=F("sequence") + 1, updated=now
-        )
+        for i in range(0, len(vanished), BATCH):
+            batch = [t.pk for t in vanished[i : i + BATCH]]
+            Talk.objects.filter(pk__in=batch).cancel(now)
     return len(vanished)

@@ -41,6 +41,12 @@ class Command(BaseCommand):
             "--strict", action="store_true", help="fail a source on any warning, writing nothing"
         )
         parser.add_argument(
+            "--force",
+            action="store_true",
+            help="sync even a source whose bytes are those of its last import today (which "
+            "is otherwise skipped as not modified)",
+        )
+        parser.add_argument(
             "--take-over",
             action="store_true",
             help="take over talks that another file or URL imported into the same series "
@@ -85,6 +91,7 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             strict=options["strict"],
             take_over=options["take_over"],
+            force=options["force"],
             horizon_days=options["horizon_days"],
             max_occurrences=options["max_occurrences"],
             max_bytes=options["max_size"] * MB,

@@ -20,7 +20,8 @@ class Command(BaseCommand):
         for name, data in calendars.items():
             location = f"demo:{slug_for(name)}"
             try:
-                report = import_data(data, location, ImportOptions(series=name))
+                # Forced: a demo run always says what it found, even on the same day.
+                report = import_data(data, location, ImportOptions(series=name, force=True))
             except ImportFailed as error:
                 raise CommandError(f"demo calendar {name!r} failed: {error}") from error
             locations.append(location)

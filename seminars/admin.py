@@ -36,8 +36,8 @@ HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 @admin.register(Series)
 class SeriesAdmin(admin.ModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
-    list_display = ["name", "slug", "organiser", "talk_count"]
-    search_fields = ["name", "description", "organiser"]
+    list_display = ["name", "slug", "contact", "talk_count"]
+    search_fields = ["name", "description", "contact"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):

@@ -49,8 +49,17 @@ class Series(models.Model):
     slug = models.SlugField(max_length=100, unique=True, help_text="Used in the series' URL.")
     description = models.TextField(blank=True)
     website = models.URLField(max_length=500, blank=True, help_text="The series' own home page.")
-    organiser = models.CharField(
-        max_length=200, blank=True, help_text="Who runs the series: a name, an email or both."
+    contact = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who visitors may write to about the series: a name, an email or both.",
+    )
+    organisers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="organised_series",
+        help_text="The accounts that run this series in the admin: its talks, speakers and "
+        "calendar sources.",
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -123,6 +132,16 @@ class FeedSource(models.Model):
     etag = models.CharField(max_length=500, blank=True, help_text="ETag of the last fetch.")
     last_modified = models.CharField(
         max_length=100, blank=True, help_text="Last-Modified header of the last fetch."
+    )
+    interval = models.DurationField(
+        "sync interval",
+        default=dt.timedelta(hours=1),
+        help_text="How often `import_ics --all` syncs a URL source (hh:mm:ss).",
+    )
+    upload = models.BinaryField(
+        null=True,
+        editable=False,
+        help_text="The calendar file an organiser uploaded, for a source that is not a URL.",
     )
     fingerprint = models.CharField(
         max_length=64,

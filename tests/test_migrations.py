@@ -69,3 +69,26 @@ def test_name_key_migration_undone_restores_the_keys_of_before():
     michael.refresh_from_db()
     boeck.refresh_from_db()
     assert (michael.name_key, boeck.name_key) == ("michal kowalski", "markus bock")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_series_organiser_text_is_kept_as_its_contact():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        [("seminars", "0008_feedsource_fingerprint")],
+        [("seminars", "0009_organisers_and_sources")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("seminars", "Series")
+    old.objects.create(name="Logic", slug="logic", organiser="Ann Lee, ann@example.org")
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("seminars", "Series")
+    assert new.objects.get(slug="logic").contact == "Ann Lee, ann@example.org"
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

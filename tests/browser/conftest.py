@@ -106,7 +106,7 @@ def seminar(transactional_db) -> Seminar:
         description="Talks on proof, computation and the foundations of mathematics.\n\n"
         "Everyone is welcome; tea from 15:30.",
         website="https://example.org/logic",
-        organiser="Ann Organiser, ann@example.org",
+        contact="Ann Organiser, ann@example.org",
     )
     other_series = make_series("Algebra Colloquium", slug="algebra")
     speaker = make_speaker(

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from . import feeds, health, views
+from . import api, embeds, feeds, health, views
 from .sitemaps import SITEMAPS
 from .syndication import SeriesTalksFeed, UpcomingTalksFeed
 
@@ -26,6 +26,14 @@ seminar_patterns = [
     # Atom feeds for feed readers
     path("upcoming.atom", UpcomingTalksFeed(), name="upcoming_atom"),
     path("series/<slug:slug>.atom", SeriesTalksFeed(), name="series_atom"),
+    # Listings for other sites' iframes, the only pages that may be framed
+    path("embed/series/<slug:slug>/", embeds.series_embed, name="series_embed"),
+    path("embed/talks/", embeds.talks_embed, name="talks_embed"),
+    path("embed/speakers/<slug:slug>/", embeds.speaker_embed, name="speaker_embed"),
+    # The read-only JSON API
+    path("api/talks.json", api.talks, name="api_talks"),
+    path("api/series.json", api.series_list, name="api_series"),
+    path("api/speakers/<slug:slug>.json", api.speaker_detail, name="api_speaker"),
 ]
 
 urlpatterns = [

@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Case, Count, F, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least, Now, Trunc
@@ -43,6 +44,10 @@ class SeriesQuerySet(models.QuerySet):
     def with_talk_counts(self, now=None):
         return self.annotate(**talk_counts(now))
 
+    def by_slugs(self, slugs) -> "SeriesQuerySet":
+        """The series with these slugs, current or old ones; unknown slugs are ignored."""
+        return self.filter(Q(slug__in=slugs) | Q(old_slugs__slug__in=slugs)).distinct()
+
 
 class Series(models.Model):
     name = models.CharField(max_length=200, unique=True)
@@ -73,8 +78,31 @@ class Series(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        old = None
+        if self.pk:
+            old = Series.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+        super().save(*args, **kwargs)
+        if old and old != self.slug:
+            # Links, bookmarks and subscribed calendars keep working through the old slug.
+            SeriesSlug.objects.update_or_create(slug=old, defaults={"series": self})
+            SeriesSlug.objects.filter(slug=self.slug).delete()
+
     def get_absolute_url(self):
         return reverse("seminars:series_detail", kwargs={"slug": self.slug})
+
+
+class SeriesSlug(models.Model):
+    """A slug a series had before: its pages redirect, its feeds carry the same talks."""
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = "old slug"
+
+    def __str__(self):
+        return self.slug
 
 
 class SpeakerQuerySet(models.QuerySet):
@@ -137,6 +165,11 @@ class FeedSource(models.Model):
         "sync interval",
         default=dt.timedelta(hours=1),
         help_text="How often `import_ics --all` syncs a URL source (hh:mm:ss).",
+    )
+    public_only = models.BooleanField(
+        default=False,
+        help_text="Fetch only from public addresses (URLs added in the admin), unless the "
+        "host is in IMPORT_ALLOWED_HOSTS.",
     )
     upload = models.BinaryField(
         null=True,
@@ -243,6 +276,10 @@ class TalkQuerySet(models.QuerySet):
         return count
 
 
+# Links a page may show: http(s) only, never javascript: or data: (feeds are untrusted).
+web_url = URLValidator(schemes=["http", "https"])
+
+
 def new_talk_uid() -> str:
     """A stable, unique UID for a talk created on this site rather than imported."""
     return f"{uuid.uuid4()}@{settings.UID_DOMAIN}"
@@ -269,6 +306,20 @@ class Talk(models.Model):
     speakers = models.ManyToManyField(Speaker, through="TalkSpeaker", related_name="talks")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONFIRMED)
     url = models.URLField("external URL", max_length=2000, blank=True)
+    join_url = models.URLField(
+        "join link",
+        max_length=2000,
+        blank=True,
+        validators=[web_url],
+        help_text="The video call people join to take part online.",
+    )
+    livestream_url = models.URLField(
+        "livestream link", max_length=2000, blank=True, validators=[web_url]
+    )
+    recording_url = models.URLField(
+        "recording link", max_length=2000, blank=True, validators=[web_url]
+    )
+    slides_url = models.URLField("slides link", max_length=2000, blank=True, validators=[web_url])
     contact = models.CharField(max_length=300, blank=True)
     uid = models.CharField(
         "iCalendar UID",
@@ -347,6 +398,24 @@ class Talk(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    @property
+    def attendance(self) -> str:
+        """"online", "hybrid" (a room and a way to join or watch), "in person", or ""."""
+        remote = bool(self.join_url or self.livestream_url)
+        if remote:
+            return "hybrid" if self.venue.strip() else "online"
+        return "in person" if self.venue.strip() else ""
+
+    def online_links(self) -> list[tuple[str, str]]:
+        """(label, URL) of the talk's join, livestream, recording and slides links."""
+        links = [
+            ("Join online", self.join_url),
+            ("Livestream", self.livestream_url),
+            ("Recording", self.recording_url),
+            ("Slides", self.slides_url),
+        ]
+        return [(label, url) for label, url in links if url.startswith(("https://", "http://"))]
 
     def local_times(self, zone=None) -> tuple[dt.datetime, dt.datetime | None]:
         """Start and end in `zone`, the site's by default.

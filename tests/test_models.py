@@ -161,3 +161,44 @@ def test_cancel_and_reconfirm_raise_the_sequence_only_when_status_changes():
 
 def test_speaker_str_shows_affiliation():
     assert str(Speaker(name="Ada", affiliation="Analytical Engines")) == "Ada (Analytical Engines)"
+
+
+def test_a_renamed_series_remembers_its_old_slug():
+    series = make_series("Logic", slug="logic")
+    series.slug = "logic-seminar"
+    series.save()
+    series.slug = "logic-and-computation"
+    series.save()
+    assert sorted(series.old_slugs.values_list("slug", flat=True)) == ["logic", "logic-seminar"]
+    for slug in ("logic", "logic-seminar", "logic-and-computation"):
+        assert list(Series.objects.by_slugs([slug])) == [series]
+    assert list(Series.objects.by_slugs(["nothing"])) == []
+
+
+def test_a_slug_given_back_to_its_series_is_no_longer_old():
+    series = make_series("Logic", slug="logic")
+    series.slug = "other"
+    series.save()
+    series.slug = "logic"
+    series.save()
+    assert list(series.old_slugs.values_list("slug", flat=True)) == ["other"]
+
+
+@pytest.mark.parametrize(
+    "venue, join, livestream, attendance",
+    [
+        ("Room 1", "", "", "in person"),
+        ("", "https://meet.example.org/x", "", "online"),
+        ("", "", "https://stream.example.org/x", "online"),
+        ("Room 1", "https://meet.example.org/x", "", "hybrid"),
+        ("", "", "", ""),
+    ],
+)
+def test_attendance_follows_the_room_and_the_online_links(venue, join, livestream, attendance):
+    talk = Talk(venue=venue, join_url=join, livestream_url=livestream)
+    assert talk.attendance == attendance
+
+
+def test_only_web_links_are_offered():
+    talk = Talk(join_url="javascript:alert(1)", slides_url="https://example.org/s.pdf")
+    assert talk.online_links() == [("Slides", "https://example.org/s.pdf")]

@@ -121,6 +121,13 @@ def talk_data(request, talk: Talk) -> dict:
             for speaker in talk.speaker_list
         ],
         "venue": talk.venue,
+        "attendance": talk.attendance,
+        "online": {
+            "join": talk.join_url,
+            "livestream": talk.livestream_url,
+            "recording": talk.recording_url,
+            "slides": talk.slides_url,
+        },
         "abstract": talk.abstract,
         "url": url(talk.get_absolute_url()),
         "ics_url": url(reverse("seminars:talk_ics", kwargs={"pk": talk.pk})),

@@ -1,6 +1,14 @@
 """schema.org Event data for talk pages (JSON-LD), as search engines read it."""
 
 
+_ATTENDANCE_MODES = {
+    "online": "https://schema.org/OnlineEventAttendanceMode",
+    "hybrid": "https://schema.org/MixedEventAttendanceMode",
+    "in person": "https://schema.org/OfflineEventAttendanceMode",
+    "": "https://schema.org/OfflineEventAttendanceMode",
+}
+
+
 def talk_event(talk, *, page_url: str) -> dict:
     """The schema.org Event describing `talk`."""
     if talk.all_day:
@@ -17,7 +25,7 @@ def talk_event(talk, *, page_url: str) -> dict:
         "eventStatus": "https://schema.org/EventCancelled"
         if talk.is_cancelled
         else "https://schema.org/EventScheduled",
-        "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
+        "eventAttendanceMode": _ATTENDANCE_MODES[talk.attendance],
         "url": page_url,
         "superEvent": {"@type": "EventSeries", "name": talk.series.name},
     }
@@ -25,8 +33,14 @@ def talk_event(talk, *, page_url: str) -> dict:
         data["endDate"] = end
     if talk.abstract:
         data["description"] = talk.abstract[:5000]
+    places = []
     if talk.venue:
-        data["location"] = {"@type": "Place", "name": talk.venue}
+        places.append({"@type": "Place", "name": talk.venue})
+    online = talk.join_url or talk.livestream_url
+    if online.startswith(("https://", "http://")):
+        places.append({"@type": "VirtualLocation", "url": online})
+    if places:
+        data["location"] = places[0] if len(places) == 1 else places
     speakers = [_person(s) for s in talk.speaker_list]
     if speakers:
         data["performer"] = speakers

@@ -115,10 +115,13 @@ class SeminarsExport(Dialect):
     prodid_marker = "seminars calendar export"
 
     def refine(self, record: EventRecord) -> EventRecord:
-        """Return a copy with the speakers read from the description, as written, in order."""
+        """Return a copy with the speakers and online links read from the description, as
+        written, in order."""
         description = record.description
         if record.url and description.endswith(record.url):
             description = description.removesuffix(record.url).rstrip()
+        description, links = _read_export_links(description)
+        record = replace(record, **links)
         speakers, abstract = _read_export_speakers(description)
         names = f" ({', '.join(s.name for s in speakers)})"
         # The export adds speakers to the SUMMARY too: without them there, the Speaker lines
@@ -137,6 +140,30 @@ def dialect_for(prodid: str) -> Dialect:
     """Return the dialect of the calendar with this PRODID, else the generic one."""
     prodid = (prodid or "").casefold()
     return next((d for d in DIALECTS if d.prodid_marker in prodid), GENERIC)
+
+
+# The export's link lines (export.links_block), by label, and the record fields they fill.
+_EXPORT_LINKS = {
+    "Join online": "join_url",
+    "Livestream": "livestream_url",
+    "Recording": "recording_url",
+    "Slides": "slides_url",
+}
+_EXPORT_LINK_LINE = re.compile(
+    r"^(" + "|".join(map(re.escape, _EXPORT_LINKS)) + r"): (https?://\S+)$"
+)
+
+
+def _read_export_links(description: str) -> tuple[str, dict[str, str]]:
+    """Take the block of link lines off the end of an exported description."""
+    lines = description.split("\n")
+    links = {}
+    while lines and (match := _EXPORT_LINK_LINE.match(lines[-1])):
+        links.setdefault(_EXPORT_LINKS[match[1]], match[2])
+        lines.pop()
+    if not links:
+        return description, {}
+    return "\n".join(lines).rstrip(), links
 
 
 def _split_talkscam_summary(summary: str) -> tuple[str, str]:

@@ -205,6 +205,11 @@ def _record(component, uid: str, context) -> EventRecord:
         context.notices.append(
             Notice(uid, f"unreadable property ignored: {_first_line(component.errors[0][1])}")
         )
+    url = _url(component, uid, context)
+    description = _description(component)
+    join_url, livestream_url = _online_links(component, description)
+    if url and url in (join_url, livestream_url):
+        url = ""  # a meeting link given as the event's URL is its way to join, not its page
     title = _text(component, "SUMMARY").strip()
     if not title:
         context.notices.append(Notice(uid, "no SUMMARY; titled 'Untitled event'"))
@@ -215,9 +220,11 @@ def _record(component, uid: str, context) -> EventRecord:
         start=start,
         end=end,
         all_day=all_day,
-        description=_description(component),
+        description=description,
         location=", ".join(line.strip() for line in _text(component, "LOCATION").splitlines()),
-        url=_url(component, uid, context),
+        url=url,
+        join_url=join_url,
+        livestream_url=livestream_url,
         contact=_contact(component),
         status="cancelled" if _text(component, "STATUS").upper() == "CANCELLED" else "confirmed",
         sequence=_sequence(component),
@@ -317,6 +324,60 @@ def _url(component, uid, context) -> str:
         context.notices.append(Notice(uid, f"URL {url[:100]!r} is not an http(s) address; dropped"))
         return ""
     return url
+
+
+# Hosts whose links are video calls: an event's URL, or the one such link in a description.
+_MEETING_LINK = re.compile(
+    r"https://(?:[\w-]+\.)?(?:zoom\.us/(?:j|my|w)/|teams\.microsoft\.com/l/meetup-join/|"
+    r"teams\.live\.com/meet/|meet\.google\.com/[a-z]|[\w-]+\.webex\.com/(?:meet|join|[\w-]+/j\.php)|"
+    r"whereby\.com/|meet\.jit\.si/)[^\s<>\"')\]]*",
+    re.IGNORECASE,
+)
+
+
+def _online_links(component, description: str) -> tuple[str, str]:
+    """(join, livestream) links: RFC 7986 CONFERENCE, Google's and Microsoft's properties,
+    else a video-call link in the URL or, when there is exactly one, in the description."""
+    join = livestream = ""
+    for prop in _as_list(component.get("CONFERENCE")):
+        link = _CONTROL.sub("", str(prop)).strip()
+        if not _is_web_url(link):
+            continue
+        features = prop.params.get("FEATURE", "")
+        features = ",".join(features) if isinstance(features, list) else str(features)
+        features = features.upper()
+        label = str(prop.params.get("LABEL", "")).casefold()
+        watch_only = "FEED" in features or label.startswith("livestream")
+        if watch_only and not livestream:
+            livestream = link
+        elif not watch_only and not join:
+            join = link
+    for name in ("X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL"):
+        link = _text(component, name).strip()
+        if not join and _is_web_url(link):
+            join = link
+    if not join:
+        url = _text(component, "URL").strip()
+        found = {m.group(0) for m in _MEETING_LINK.finditer(description)}
+        if _MEETING_LINK.fullmatch(url):
+            join = url
+        elif len(found) == 1:  # two different calls in one text: which is this talk's?
+            join = found.pop()
+    return join, livestream
+
+
+def _is_web_url(link: str) -> bool:
+    try:
+        _url_validator(link)
+    except ValidationError:
+        return False
+    return True
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _contact(component) -> str:

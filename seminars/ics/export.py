@@ -112,10 +112,21 @@ def event_bytes(talk, *, site_url: str) -> bytes:
         if talk.end is not None:
             lines.append(b"DTEND:" + _utc_value(talk.end))
     lines.append(b"SUMMARY:" + _text(summary(talk.title, [s.name for s in speakers])))
-    lines.append(b"DESCRIPTION:" + _text(description(talk.abstract, speakers, page)))
+    links = talk.online_links()
+    lines.append(b"DESCRIPTION:" + _text(description(talk.abstract, speakers, page, links)))
     if talk.venue.strip():
         lines.append(b"LOCATION:" + _text(line(talk.venue)))
     lines.append(b"URL:" + icalendar.vUri(page).to_ical())
+    # RFC 7986: how to take part from afar, which newer calendar apps show as a button.
+    for url, features, label in (
+        (talk.join_url, b"AUDIO,VIDEO", b"Join online"),
+        (talk.livestream_url, b"VIDEO,FEED", b"Livestream"),
+    ):
+        if url.startswith(("https://", "http://")):
+            value = icalendar.vUri(_CONTROL.sub("", url)).to_ical()
+            lines.append(
+                b"CONFERENCE;VALUE=URI;FEATURE=" + features + b";LABEL=" + label + b":" + value
+            )
     lines.append(b"STATUS:" + (b"CANCELLED" if talk.is_cancelled else b"CONFIRMED"))
     lines.append(b"CATEGORIES:" + icalendar.vCategory([line(talk.series.name)]).to_ical())
     if talk.contact.strip():
@@ -180,9 +191,15 @@ def speaker_block(speakers) -> str:
     return "\n".join(lines)
 
 
-def description(abstract: str, speakers, page: str) -> str:
-    """Plain text for people: the speakers, the abstract, then the link to the talk page."""
-    parts = (speaker_block(speakers), text(abstract), page)
+def links_block(links) -> str:
+    """One "Label: URL" line per online link (join, livestream, recording, slides)."""
+    return "\n".join(f"{label}: {line(url)}" for label, url in links)
+
+
+def description(abstract: str, speakers, page: str, links=()) -> str:
+    """Plain text for people: the speakers, the abstract, the online links, then the link to
+    the talk page."""
+    parts = (speaker_block(speakers), text(abstract), links_block(links), page)
     return "\n\n".join(part for part in parts if part)
 
 

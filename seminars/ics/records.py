@@ -40,6 +40,10 @@ class EventRecord:
     description: str = ""  # plain text, HTML already turned into text
     location: str = ""
     url: str = ""
+    join_url: str = ""  # the video call (CONFERENCE, X-GOOGLE-CONFERENCE, a Teams or Zoom link)
+    livestream_url: str = ""
+    recording_url: str = ""
+    slides_url: str = ""
     contact: str = ""  # CONTACT, else ORGANIZER's CN
     status: str = "confirmed"  # "confirmed" or "cancelled"
     sequence: int = 0

@@ -27,6 +27,10 @@ SYNCED_FIELDS = (
     "all_day",
     "venue",
     "url",
+    "join_url",
+    "livestream_url",
+    "recording_url",
+    "slides_url",
     "contact",
     "status",
 )
@@ -35,6 +39,17 @@ BATCH = 2000
 # SQLite refuses an expression deeper than 1,000 terms, and bulk_update() writes one CASE
 # term per row and field: at most this many rows per UPDATE.
 UPDATE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a sync did to one talk, for a preview or a summary: created, updated (with the
+    fields that changed) or cancelled."""
+
+    kind: str
+    uid: str
+    title: str
+    fields: tuple[str, ...] = ()
 
 
 @dataclass
@@ -46,6 +61,7 @@ class SyncResult:
     skipped: int = 0
     notices: list[Notice] = field(default_factory=list)
     conflicts: list[Notice] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
 
 
 def _cut(value: str, limit: int, what: str, uid: str, notices: list[Notice]) -> str:
@@ -59,21 +75,27 @@ def _length(model, name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
+def _link(record: EventRecord, name: str, notices: list[Notice]) -> str:
+    url = getattr(record, name)
+    if len(url) > _length(Talk, name):
+        label = Talk._meta.get_field(name).verbose_name
+        notices.append(Notice(record.uid, f"{label} too long; dropped"))
+        return ""
+    return url
+
+
 def talk_values(record: EventRecord, notices: list[Notice]) -> dict:
     """The Talk field values an event record asks for, cut to the fields' lengths."""
-    url = record.url
-    if len(url) > _length(Talk, "url"):
-        notices.append(Notice(record.uid, "URL too long; dropped"))
-        url = ""
     uid = record.uid
+    links = ("url", "join_url", "livestream_url", "recording_url", "slides_url")
     return {
+        **{name: _link(record, name, notices) for name in links},
         "title": _cut(record.title, _length(Talk, "title"), "title", uid, notices),
         "abstract": _cut(record.description, MAX_ABSTRACT, "description", uid, notices),
         "start": record.start,
         "end": record.end,
         "all_day": record.all_day,
         "venue": _cut(record.location, _length(Talk, "venue"), "location", uid, notices),
-        "url": url,
         "contact": _cut(record.contact, _length(Talk, "contact"), "contact", uid, notices),
         "status": record.status,
     }
@@ -210,13 +232,20 @@ def sync_records(
                 changed_fields.add("slug")
             if "status" in fields and talk.status == Talk.Status.CANCELLED:
                 result.cancelled += 1
+                result.changes.append(Change("cancelled", talk.uid, talk.title))
             else:
                 result.updated += 1
+                named = tuple(fields) + (("speakers",) if replace_speakers else ())
+                result.changes.append(Change("updated", talk.uid, talk.title, named))
         else:
             result.unchanged += 1
 
     result.created = sum(1 for t in new_talks if t.status == Talk.Status.CONFIRMED)
     result.cancelled += len(new_talks) - result.created
+    result.changes[:0] = [
+        Change("created" if t.status == Talk.Status.CONFIRMED else "cancelled", t.uid, t.title)
+        for t in new_talks
+    ]
     Talk.objects.bulk_create(new_talks, batch_size=BATCH)
     if changed_talks:
         Talk.objects.bulk_update(changed_talks, sorted(changed_fields), batch_size=UPDATE_BATCH)
@@ -228,7 +257,11 @@ def sync_records(
     ]
     TalkSpeaker.objects.filter(talk_id__in=list(speaker_changes)).delete()
     _link_speakers(links)
-    result.cancelled += _cancel_vanished(source, {r.uid for r in records}, skipped_uids, now=now)
+    vanished = _cancel_vanished(source, {r.uid for r in records}, skipped_uids, now=now)
+    result.cancelled += len(vanished)
+    result.changes += [
+        Change("cancelled", t.uid, t.title, ("gone from the feed",)) for t in vanished
+    ]
     if new_talks or changed_talks or result.cancelled:
         content_changed()  # bulk writes send no signals
     return result
@@ -337,11 +370,11 @@ def _unique_slugs(names: list[str]) -> list[str]:
     return slugs
 
 
-def _cancel_vanished(source, seen: set[str], skipped: set[str], *, now) -> int:
-    """Cancel future talks of `source` that the feed no longer has; return how many."""
+def _cancel_vanished(source, seen: set[str], skipped: set[str], *, now) -> list[Talk]:
+    """Cancel future talks of `source` that the feed no longer has; return them."""
     candidates = Talk.objects.filter(source=source, start__gte=now, status=Talk.Status.CONFIRMED)
     vanished = []
-    for talk in candidates.only("pk", "uid", "imported"):
+    for talk in candidates.only("pk", "uid", "title", "imported"):
         if talk.uid in seen or talk.uid in skipped or talk.uid.split("/", 1)[0] in skipped:
             continue
         talk.imported = {**talk.imported, "status": Talk.Status.CANCELLED}
@@ -351,4 +384,4 @@ def _cancel_vanished(source, seen: set[str], skipped: set[str], *, now) -> int:
         for i in range(0, len(vanished), BATCH):
             batch = [t.pk for t in vanished[i : i + BATCH]]
             Talk.objects.filter(pk__in=batch).cancel(now)
-    return len(vanished)
+    return vanished

@@ -17,6 +17,16 @@ SERIES = [
         "weekday": 1,  # Tuesday
         "time": dt.time(14, 0),
         "venue": "Lecture Theatre 1, Science Building",
+        "titles": [
+            "Protein folding landscapes from sparse data",
+            "Single-cell atlases at scale",
+            "Evolutionary dynamics of antibiotic resistance",
+            "Inferring gene regulatory networks",
+            "Phylogenetics with a million sequences",
+            "Mechanistic models of the cell cycle",
+            "Spatial transcriptomics: what the tissue remembers",
+            "Deep mutational scanning and protein fitness",
+        ],
     },
     {
         "name": "Algebra and Geometry Colloquium",
@@ -25,6 +35,16 @@ SERIES = [
         "weekday": 3,  # Thursday
         "time": dt.time(16, 0),
         "venue": "Room 2.14, Mathematics Institute",
+        "titles": [
+            "Counting curves with tropical methods",
+            "Moduli of vector bundles on surfaces",
+            "Derived categories for the working geometer",
+            "Hodge theory and arithmetic",
+            "Über Typen und Kategorien",
+            "Cluster algebras from surfaces",
+            "Rational points on del Pezzo surfaces",
+            "Representation stability in topology",
+        ],
     },
     {
         "name": "Machine Learning Reading Group",
@@ -33,6 +53,16 @@ SERIES = [
         "weekday": 4,  # Friday
         "time": dt.time(12, 30),
         "venue": "Seminar Room B, Computing Centre",
+        "titles": [
+            "What do transformers learn about arithmetic?",
+            "Calibration of probabilistic forecasts",
+            "Kernel methods, revisited",
+            "Scaling laws under distribution shift",
+            "Diffusion models as score matching",
+            "Causal representation learning: a reading",
+            "Sparse autoencoders and interpretability",
+            "Conformal prediction in practice",
+        ],
     },
 ]
 
@@ -49,26 +79,22 @@ SPEAKERS = [
     ("Hannah Becker", "Max Planck Institute for Mathematics"),
 ]
 
-TITLES = [
-    "Counting curves with tropical methods",
-    "Protein folding landscapes from sparse data",
-    "What do transformers learn about arithmetic?",
-    "Moduli of vector bundles on surfaces",
-    "Single-cell atlases at scale",
-    "Calibration of probabilistic forecasts",
-    "Derived categories for the working geometer",
-    "Evolutionary dynamics of antibiotic resistance",
-    "Kernel methods, revisited",
-    "Hodge theory and arithmetic",
-    "Inferring gene regulatory networks",
-    "Scaling laws under distribution shift",
-]
-
 ABSTRACT = (
     "This talk gives an overview of recent progress on {topic}, aimed at a broad audience.\n\n"
     "We start from the classical picture, explain where it breaks down, and describe new "
-    "tools that make the problem tractable. Slides will be available afterwards."
+    "tools that make the problem tractable."
 )
+
+# The department is closed over the winter holidays: no talks from 22 December to 2 January.
+CLOSED = ((12, 22), (1, 2))
+
+
+def _closed(day: dt.date) -> bool:
+    (first_month, first_day), (last_month, last_day) = CLOSED
+    return (day.month, day.day) >= (first_month, first_day) or (day.month, day.day) <= (
+        last_month,
+        last_day,
+    )
 
 
 @dataclass
@@ -83,40 +109,58 @@ class DemoTalk:
     speakers: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
     all_day: bool = False
+    join_url: str = ""
+    recording_url: str = ""
+    slides_url: str = ""
 
 
 def demo_talks(*, today: dt.date, time_zone: str) -> list[DemoTalk]:
-    """Talks from six weeks before `today` to eight weeks after, in every demo series."""
+    """Talks from six weeks before `today` to eight weeks after, in every demo series: most in
+    the room, some online or hybrid, one cancelled, past ones with recordings and slides."""
     tz = ZoneInfo(time_zone)
     talks = []
     n = 0
-    for s_index, series in enumerate(SERIES):
-        monday = today - dt.timedelta(days=today.weekday())
+    monday = today - dt.timedelta(days=today.weekday())
+    for series in SERIES:
         for week in range(-6, 9):
             day = monday + dt.timedelta(weeks=week, days=series["weekday"])
+            if _closed(day):
+                continue
             start = dt.datetime.combine(day, series["time"], tzinfo=tz)
-            title = TITLES[(n + s_index) % len(TITLES)]
-            first = SPEAKERS[n % len(SPEAKERS)]
-            speakers = [first]
+            titles = series["titles"]
+            title = titles[(week + 6) % len(titles)]
+            speakers = [SPEAKERS[n % len(SPEAKERS)]]
             if n % 5 == 2:
                 speakers.append(SPEAKERS[(n + 3) % len(SPEAKERS)])
             if n % 7 == 3:
-                speakers = []  # to be confirmed
+                speakers = []  # to be announced
+            slug = f"{series['slug']}-{week + 6:02d}"
+            # The reading group meets online every third week; the colloquium is streamed.
+            online = series["slug"] == "ml-reading-group" and week % 3 == 0
+            hybrid = series["slug"] == "algebra-geometry" and week % 2 == 0
+            past = day < today
             talks.append(
                 DemoTalk(
-                    uid=f"demo-{series['slug']}-{week + 6:02d}@seminars.localhost",
+                    uid=f"demo-{slug}@seminars.localhost",
                     series=series["name"],
                     title=title,
                     start=start,
                     end=start + dt.timedelta(hours=1),
-                    venue=series["venue"],
-                    abstract=ABSTRACT.format(topic=title.lower()),
+                    venue="" if online else series["venue"],
+                    abstract=ABSTRACT.format(topic=title[0].lower() + title[1:]),
                     speakers=speakers,
-                    cancelled=(week == 2 and s_index == 0),
+                    join_url=f"https://meet.example.org/{slug}" if online or hybrid else "",
+                    recording_url=f"https://video.example.org/{slug}" if past and n % 2 else "",
+                    slides_url=f"https://slides.example.org/{slug}.pdf" if past else "",
                 )
             )
             n += 1
+    # One talk is cancelled: the second upcoming one of the first series.
+    upcoming = [t for t in talks if t.series == SERIES[0]["name"] and t.start.date() > today]
+    upcoming[1].cancelled = True
     workshop_day = today + dt.timedelta(days=20)
+    while _closed(workshop_day) or _closed(workshop_day + dt.timedelta(days=1)):
+        workshop_day += dt.timedelta(days=7)
     talks.append(
         DemoTalk(
             uid="demo-workshop@seminars.localhost",
@@ -155,11 +199,15 @@ def demo_calendars(*, today: dt.date, time_zone: str) -> dict[str, bytes]:
         else:
             event.add("DTSTART", talk.start.astimezone(dt.UTC))
             event.add("DTEND", talk.end.astimezone(dt.UTC))
-        event.add("LOCATION", talk.venue)
+        if talk.venue:
+            event.add("LOCATION", talk.venue)
+        if talk.join_url:
+            event.add("CONFERENCE", talk.join_url, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
         speakers = ", ".join(f"{name} ({affiliation})" for name, affiliation in talk.speakers)
-        event.add(
-            "DESCRIPTION", f"Speakers: {speakers}\n\n{talk.abstract}" if speakers else talk.abstract
-        )
+        parts = [f"Speakers: {speakers}" if speakers else "", talk.abstract]
+        links = [("Recording", talk.recording_url), ("Slides", talk.slides_url)]
+        parts.append("\n".join(f"{label}: {url}" for label, url in links if url))
+        event.add("DESCRIPTION", "\n\n".join(part for part in parts if part))
         if talk.cancelled:
             event.add("STATUS", "CANCELLED")
         calendars[talk.series].add_component(event)

@@ -2,9 +2,11 @@ import datetime as dt
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from seminars.demo import SERIES, demo_talks
 from seminars.models import Series, Speaker, Talk
 
 pytestmark = pytest.mark.django_db
@@ -37,19 +39,64 @@ def test_home_page_lists_the_demo_talks(client):
     assert soonest.get_absolute_url() in response.content.decode()
 
 
+def _expected():
+    talks = demo_talks(today=timezone.localdate(), time_zone=settings.TIME_ZONE)
+    compbio = [t for t in talks if t.series == "Computational Biology Seminar"]
+    return len(talks), len(compbio), sum(t.cancelled for t in compbio)
+
+
 def test_load_demo_counts_every_talk_it_loads_cancelled_ones_included():
+    total, compbio, cancelled = _expected()
     out = StringIO()
     call_command("load_demo", stdout=out)
     lines = out.getvalue().splitlines()
-    assert "Computational Biology Seminar: 15 created, 0 updated, 0 unchanged, 1 cancelled" in lines
-    assert lines[-1] == "46 demo talks in 3 series, 1 of them cancelled."
-    assert (Talk.objects.count(), Talk.objects.filter(status="cancelled").count()) == (46, 1)
+    assert (
+        f"Computational Biology Seminar: {compbio - cancelled} created, 0 updated, 0 unchanged, "
+        f"{cancelled} cancelled"
+    ) in lines
+    assert lines[-1] == f"{total} demo talks in 3 series, 1 of them cancelled."
+    assert (Talk.objects.count(), Talk.objects.filter(status="cancelled").count()) == (total, 1)
 
 
 def test_load_demo_again_says_every_talk_is_unchanged():
+    total, compbio, _ = _expected()
     call_command("load_demo")
     out = StringIO()
     call_command("load_demo", stdout=out)
     lines = out.getvalue().splitlines()
-    assert "Computational Biology Seminar: 0 created, 0 updated, 16 unchanged, 0 cancelled" in lines
-    assert lines[-1] == "46 demo talks in 3 series, 1 of them cancelled."
+    assert (
+        f"Computational Biology Seminar: 0 created, 0 updated, {compbio} unchanged, 0 cancelled"
+    ) in lines
+    assert lines[-1] == f"{total} demo talks in 3 series, 1 of them cancelled."
+
+
+@pytest.mark.parametrize(
+    "today",
+    [dt.date(2026, 11, 25), dt.date(2026, 12, 20), dt.date(2027, 1, 3), dt.date(2027, 6, 1)],
+)
+def test_the_demo_has_no_talk_over_the_winter_holidays(today):
+    talks = demo_talks(today=today, time_zone="Europe/London")
+    assert sum(t.cancelled for t in talks) == 1
+    for talk in talks:
+        first = talk.start.date()
+        last = (talk.end - dt.timedelta(seconds=1)).date()
+        for day in (first, last):
+            assert not (day.month == 12 and day.day >= 22) and not (day.month == 1 and day.day <= 2)
+
+
+def test_the_demo_reads_like_a_departments_talks():
+    call_command("load_demo")
+    now = timezone.now()
+    for series in SERIES:
+        titles = set(
+            Talk.objects.filter(series__slug=series["slug"]).values_list("title", flat=True)
+        )
+        assert titles - {"Workshop: reproducible pipelines for biological data"} <= set(
+            series["titles"]
+        )
+    attendance = {t.attendance for t in Talk.objects.all()}
+    assert {"in person", "online", "hybrid"} <= attendance
+    past = Talk.objects.past(now)
+    assert past.exclude(recording_url="").exists() and past.exclude(slides_url="").exists()
+    assert not Talk.objects.upcoming(now).exclude(recording_url="").exists()
+    assert Talk.objects.filter(status="cancelled").count() == 1

@@ -85,6 +85,20 @@ def test_an_ordinary_link_in_a_description_is_no_join_link():
     assert record.join_url == ""
 
 
+def test_link_lines_that_end_a_description_become_the_talks_links():
+    text = "Abstract.\\n\\nSlides: https://example.org/s.pdf\\nRecording : https://v.example/r"
+    (record,) = read(ics_event("o@x", "Talk", "20270101T100000Z", description=text))
+    assert links(record) == ("", "", "https://v.example/r", "https://example.org/s.pdf")
+    assert record.description == "Abstract."
+
+
+def test_link_lines_in_the_middle_of_a_description_stay_text():
+    text = "Slides: https://example.org/s.pdf\\n\\nThe abstract goes on."
+    (record,) = read(ics_event("o@x", "Talk", "20270101T100000Z", description=text))
+    assert record.slides_url == ""
+    assert record.description.startswith("Slides: https://example.org/s.pdf")
+
+
 # Writing them out, and reading our own feed back
 
 

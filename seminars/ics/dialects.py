@@ -77,11 +77,13 @@ class Dialect:
     prodid_marker = ""  # text in the casefolded PRODID that identifies the source
 
     def refine(self, record: EventRecord) -> EventRecord:
-        """Return a copy with speakers from the description's Speaker lines, which are removed.
+        """Return a copy with speakers from the description's Speaker lines, and links from
+        the "Recording: URL" (Slides, Livestream, Join online) lines that end it; both removed.
 
         The title is kept as it is: a SUMMARY from an unknown source is never split into
-        title and speakers. When the description has no Speaker line, nothing changes.
+        title and speakers. When the description has no such lines, nothing changes.
         """
+        record = _with_link_lines(record)
         found = _read_speaker_lines(record.description)
         if found is None:
             return replace(record)
@@ -120,8 +122,8 @@ class SeminarsExport(Dialect):
         description = record.description
         if record.url and description.endswith(record.url):
             description = description.removesuffix(record.url).rstrip()
-        description, links = _read_export_links(description)
-        record = replace(record, **links)
+        record = _with_link_lines(replace(record, description=description))
+        description = record.description
         speakers, abstract = _read_export_speakers(description)
         names = f" ({', '.join(s.name for s in speakers)})"
         # The export adds speakers to the SUMMARY too: without them there, the Speaker lines
@@ -142,28 +144,34 @@ def dialect_for(prodid: str) -> Dialect:
     return next((d for d in DIALECTS if d.prodid_marker in prodid), GENERIC)
 
 
-# The export's link lines (export.links_block), by label, and the record fields they fill.
-_EXPORT_LINKS = {
+# Link lines (as export.links_block writes them), by label, and the record fields they fill.
+_LINK_LABELS = {
     "Join online": "join_url",
     "Livestream": "livestream_url",
     "Recording": "recording_url",
     "Slides": "slides_url",
 }
-_EXPORT_LINK_LINE = re.compile(
-    r"^(" + "|".join(map(re.escape, _EXPORT_LINKS)) + r"): (https?://\S+)$"
+_LINK_LINE = re.compile(
+    r"^[ \t]*(" + "|".join(map(re.escape, _LINK_LABELS)) + r")[ \t]*:[ \t]*(https?://\S+)[ \t]*$",
+    re.IGNORECASE,
 )
 
 
-def _read_export_links(description: str) -> tuple[str, dict[str, str]]:
-    """Take the block of link lines off the end of an exported description."""
-    lines = description.split("\n")
+def _with_link_lines(record: EventRecord) -> EventRecord:
+    """Take the block of link lines off the end of the description into the record's links;
+    a link the event gave otherwise (CONFERENCE) stays."""
+    lines = record.description.split("\n")
     links = {}
-    while lines and (match := _EXPORT_LINK_LINE.match(lines[-1])):
-        links.setdefault(_EXPORT_LINKS[match[1]], match[2])
+    while lines and (match := _LINK_LINE.match(lines[-1])):
+        field = next(
+            f for label, f in _LINK_LABELS.items() if label.casefold() == match[1].casefold()
+        )
+        links.setdefault(field, match[2])
         lines.pop()
     if not links:
-        return description, {}
-    return "\n".join(lines).rstrip(), links
+        return record
+    links = {name: url for name, url in links.items() if not getattr(record, name)}
+    return replace(record, description="\n".join(lines).rstrip(), **links)
 
 
 def _split_talkscam_summary(summary: str) -> tuple[str, str]:

@@ -54,9 +54,11 @@ $(VENV)/.requirements-bench: requirements.txt requirements-test.txt requirements
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	touch $@
 
-## bench: time imports, pages, feeds and a load run against baselines measured in the same run
+## bench: time imports, pages, feeds and a load run against baselines measured in the same run,
+## on small sizes (about 1 min); FULL=1 for the full sizes (about 3 min), WRITE=1 to write the
+## table to bench/RESULTS.md
 bench: $(VENV)/.requirements-bench
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(FULL),--full) $(if $(WRITE),--write)
 
 $(VENV)/.requirements-browser: requirements.txt requirements-test.txt requirements-browser.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-browser.txt

@@ -140,7 +140,7 @@ def django_ical_feed():
     return SeriesICalFeed()
 
 
-def run(runs: int = 7) -> list[tuple[str, str, str, str]]:
+def run(full: bool) -> list[tuple[str, str, str, str]]:
     try:
         import django_ical  # noqa: F401
     except ModuleNotFoundError:
@@ -155,6 +155,7 @@ def run(runs: int = 7) -> list[tuple[str, str, str, str]]:
     factory = RequestFactory(HTTP_HOST=HOST)
     url = f"/series/{series.slug}.ics"
     baseline = django_ical_feed()
+    runs = 7 if full else 5
 
     def theirs():
         return baseline(factory.get(url), slug=series.slug)

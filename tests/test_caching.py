@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -28,6 +29,25 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["locmem", "redis"])
+def cache_backend(request, settings):
+    """Every test here runs on the per-process cache and on Redis, the cache several app
+    servers share (REDIS_URL, e.g. redis://127.0.0.1:6379/0: a database the tests empty)."""
+    if request.param == "redis":
+        url = os.environ.get("REDIS_URL")
+        if not url:
+            pytest.skip("REDIS_URL is not set: no Redis to test the cache on (.ci/run starts one)")
+        settings.CACHES = {
+            "default": {"BACKEND": "seminars.cache_backend.TolerantRedisCache", "LOCATION": url}
+        }
+        # The backend turns errors into misses: make sure these tests do reach Redis.
+        cache.set("seminars:tests", "reachable")
+        assert cache.get("seminars:tests") == "reachable", f"no Redis answers at {url}"
+    cache.clear()
+    yield request.param
+    cache.clear()
 
 
 def soon():
@@ -112,8 +132,9 @@ def test_cache_url_picks_the_backend():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "{'BACKEND': 'django.core.cache.backends.redis.RedisCache', "
-        "'LOCATION': 'redis://127.0.0.1:6379/1'}"
+        "{'BACKEND': 'seminars.cache_backend.TolerantRedisCache', "
+        "'LOCATION': 'redis://127.0.0.1:6379/1', "
+        "'OPTIONS': {'socket_connect_timeout': 1, 'socket_timeout': 1}}"
     )
 
 

@@ -225,6 +225,48 @@ def test_healthz_is_503_with_a_short_reason_when_the_database_is_unreachable(tmp
     )
 
 
+@contextmanager
+def _silent_server():
+    """A loopback port that takes connections and never answers, like a server that hangs."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)  # the kernel completes the connections; nothing reads them
+        yield listener.getsockname()[1]
+
+
+def test_healthz_is_503_within_seconds_when_the_database_server_never_answers(tmp_path):
+    with _silent_server() as port:
+        silent = f"postgres://seminars@127.0.0.1:{port}/seminars"
+        with _gunicorn(_production_env(tmp_path, DATABASE_URL=silent), tmp_path) as server:
+            started = time.monotonic()
+            answer = _get(server, "/healthz")[::2]
+            elapsed = time.monotonic() - started
+    assert answer == (503, b"database unavailable")
+    assert elapsed < 5  # the connect timeout (3 s), well inside gunicorn's 30
+
+
+def test_healthz_is_200_but_says_so_when_the_cache_server_never_answers(site, tmp_path):
+    _, folder, _ = site
+    with _silent_server() as port:
+        env = _production_env(
+            tmp_path,
+            DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
+            STATIC_ROOT=str(folder / "static"),
+            CACHE_URL=f"redis://127.0.0.1:{port}/0",
+        )
+        with _gunicorn(env, tmp_path) as server:
+            started = time.monotonic()
+            health = _get(server, "/healthz")[::2]
+            page = _get(server, "/")[0]
+            elapsed = time.monotonic() - started
+    # Pages serve uncached: taking every server out of the balancer would be worse.
+    assert health == (200, b"ok; cache unavailable")
+    assert page == 200
+    assert elapsed < 3  # one socket timeout (1 s), then the cache is left alone for a while
+    (entry,) = [e for e in _log(tmp_path) if e["logger"] == "seminars.cache_backend"]
+    assert entry["message"].startswith("cache unavailable, serving uncached: Timeout")
+
+
 @pytest.fixture
 def sqlite_file(site):
     """The served SQLite database, to break; put back as it was afterwards."""

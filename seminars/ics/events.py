@@ -29,6 +29,12 @@ MAX_UID_LENGTH = 255
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _OFFSET_IN_NAME = re.compile(r"\((?:UTC|GMT)\s*([+-])(\d{1,2}):?(\d{2})\)")
 _url_validator = URLValidator(schemes=["http", "https"])
+# A UTF-8 lead byte (Â…ô) decoded as Latin-1 or Windows-1252, then a continuation byte
+# (0x80–0xBF) decoded the same way: the mark of text encoded twice.
+_MAYBE_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
 # Control characters other than tab and newline: PostgreSQL refuses NUL, and none is text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -305,8 +311,9 @@ def _text(component, name: str) -> str:
         return ""
     text = _CONTROL.sub("", str(value))
     # Text encoded twice (UTF-8 read as Windows-1252, "IRBâ€™s") is repaired; ftfy changes
-    # nothing else, and ASCII cannot be mojibake.
-    return text if text.isascii() else ftfy.fix_encoding(text)
+    # nothing else. Its check costs as much as the parse, so it runs only where a UTF-8 lead
+    # byte read as Latin-1 is followed by what a continuation byte reads as.
+    return ftfy.fix_encoding(text) if _MAYBE_MOJIBAKE.search(text) else text
 
 
 def _description(component) -> str:

@@ -1,20 +1,40 @@
-"""The admin, where organisers edit series, talks and speakers."""
+"""The admin, where organisers run their series: its talks, speakers and calendar sources.
+
+Who may see and change what is decided in `seminars.organisers`; the classes here say what
+each page shows.
+"""
 
 import datetime as dt
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ChangeList
-from django.contrib.admin.widgets import AdminSplitDateTime
-from django.db import models
-from django.db.models import Prefetch
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextInputWidget
+from django.db import models, transaction
+from django.db.models import Case, F, Prefetch, Value, When
 from django.template.response import TemplateResponse
-from django.utils import formats
+from django.utils import dateformat, timezone
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from .models import FeedSource, Series, Speaker, Talk, TalkSpeaker
+from .ics.records import FIRST_YEAR, LAST_YEAR, in_supported_years
+from .models import Series, Speaker, Talk, TalkSpeaker, upcoming_condition
+from .organisers import (
+    OrganisedSeriesAdmin,
+    OrganisedSeriesFilter,
+    OrganiserScopedAdmin,
+    OrganiserSpeakerAdmin,
+    ParentScopedInline,
+)
 from .speakers import merge_speakers
+
+admin.site.site_header = f"{settings.SITE_NAME} admin"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
+admin.site.index_title = "Series, talks and speakers"
+# Four models need no sidebar; without it the talk list fits a 1280px screen.
+admin.site.enable_nav_sidebar = False
 
 
 def client_address(request) -> str | None:
@@ -33,26 +53,66 @@ def client_address(request) -> str | None:
 HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
+def truncated(text: str, kind: str) -> str:
+    """`text` cut to its column's width by the stylesheet, whole in its tooltip."""
+    return format_html('<span class="truncated {}" title="{}">{}</span>', kind, text, text)
+
+
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(OrganisedSeriesAdmin, admin.ModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["name", "slug", "contact", "talk_count"]
     search_fields = ["name", "description", "contact"]
     prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "description", "website", "contact", "organisers"]
+    autocomplete_fields = ["organisers"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_talk_counts()
+        # An aggregate drops the model's default order; the autocomplete pages need one.
+        return super().get_queryset(request).with_talk_counts().order_by(*self.model._meta.ordering)
 
     @admin.display(description="talks", ordering="talk_count")
     def talk_count(self, obj):
         return obj.talk_count
 
 
-class TalkSpeakerInline(admin.TabularInline):
+class TalkSpeakerForm(forms.ModelForm):
+    # Blank for a new row, which then goes after the others (a default of 0 would put it
+    # among the first).
+    position = forms.IntegerField(
+        min_value=0, max_value=32767, required=False, help_text="Blank: after the others."
+    )
+
+    class Meta:
+        model = TalkSpeaker
+        fields = ["speaker", "position"]
+
+
+class TalkSpeakerFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+        positions = [f.cleaned_data.get("position") for f in kept]
+        taken = [p for p in positions if p is not None] + [
+            ts.position for ts in self.get_queryset()
+        ]
+        after = max(taken, default=-1) + 1
+        for form, position in zip(kept, positions, strict=True):
+            if position is None:
+                form.instance.position = after
+                after += 1
+
+
+class TalkSpeakerInline(ParentScopedInline, admin.TabularInline):
+    """The talk's speakers in order. A speaker shows with the affiliation (Speaker.__str__),
+    in the list and in the search as one types."""
+
     model = TalkSpeaker
+    form = TalkSpeakerForm
+    formset = TalkSpeakerFormSet
     autocomplete_fields = ["speaker"]
     extra = 1
-    ordering = ["position"]
+    ordering = ["position", "id"]
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -100,6 +160,11 @@ class TalkChangeList(ChangeList):
         # fails at the ends of time; the list itself is already taken, with every talk.
         self.queryset = self.queryset.filter(start__range=SHOWABLE)
 
+    def get_ordering_field_columns(self):
+        # Unsorted by a column, the list is in TalkAdmin.get_ordering()'s order, which no
+        # column shows; don't mark the "when" column as sorted.
+        return super().get_ordering_field_columns() if ORDER_VAR in self.params else {}
+
 
 class TalkTimeWidget(AdminSplitDateTime):
     """The admin's date and time fields, showing in UTC a stored time that the site's zone
@@ -112,27 +177,90 @@ class TalkTimeWidget(AdminSplitDateTime):
             return [value.date(), value.time()]
 
 
+class TalkForm(forms.ModelForm):
+    class Meta:
+        model = Talk
+        fields = []  # TalkAdmin's fieldsets choose them
+        widgets = {
+            "title": AdminTextInputWidget(attrs={"class": "vLargeTextField"}),
+            "venue": AdminTextInputWidget(attrs={"class": "vLargeTextField"}),
+        }
+        # The admin capitalises a read-only field's label: "iCalendar UID" would read "ICalendar".
+        labels = {
+            "uid": "Calendar UID",
+            "sequence": "Revision",
+            "source": "Imported from",
+            "created": "Added",
+            "updated": "Last changed",
+        }
+
+
+WEEK = dt.timedelta(days=7)
+
+
+def _a_week_on(when: dt.datetime | None, zone) -> dt.datetime | None:
+    """`when` seven days on by the clock of `zone`: 16:00 stays 16:00 across a summer time
+    change, where adding 168 hours would make it 15:00 or 17:00."""
+    if when is None:
+        return None
+    local = when.astimezone(zone)
+    return dt.datetime.combine(local.date() + WEEK, local.time(), tzinfo=zone)
+
+
+def a_week_later(talk: Talk) -> Talk | None:
+    """A new, unsaved talk like `talk` one week later in the site's zone, confirmed, with no
+    speakers yet; None when that week falls outside the supported years."""
+    zone = timezone.get_default_timezone()
+    try:
+        start, end = _a_week_on(talk.start, zone), _a_week_on(talk.end, zone)
+    except OverflowError:  # a talk stored at the ends of time
+        return None
+    if not in_supported_years(start) or (end is not None and not in_supported_years(end)):
+        return None
+    return Talk(
+        series_id=talk.series_id,
+        title=talk.title,
+        abstract=talk.abstract,
+        start=start,
+        end=end,
+        all_day=talk.all_day,
+        venue=talk.venue,
+        url=talk.url,
+        # A series' call or stream is usually the same every week; a recording or slides not.
+        join_url=talk.join_url,
+        livestream_url=talk.livestream_url,
+        contact=talk.contact,
+        status=Talk.Status.CONFIRMED,
+    )
+
+
 @admin.register(Talk)
-class TalkAdmin(admin.ModelAdmin):
+class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     formfield_overrides = {
         **HTTPS_URL_FIELDS,
         models.DateTimeField: {"widget": TalkTimeWidget},
     }
-    list_display = ["title", "series", "start_time", "speaker_names", "status"]
-    list_filter = ["series", "status", WhenFilter]
+    list_display = ["when", "title_cell", "series_cell", "speaker_names", "status"]
+    list_display_links = ["title_cell"]
+    list_filter = [OrganisedSeriesFilter, "status", WhenFilter]
     list_select_related = ["series"]
     date_hierarchy = "start"
-    search_fields = ["title", "abstract", "speakers__name"]
+    search_fields = ["title", "speakers__name", "venue"]
     inlines = [TalkSpeakerInline]
     autocomplete_fields = ["series"]
+    form = TalkForm
     readonly_fields = ["uid", "sequence", "source", "created", "updated"]
-    actions = ["cancel_talks", "reconfirm_talks"]
+    actions = ["cancel_talks", "reconfirm_talks", "repeat_next_week"]
     fieldsets = [
         (None, {"fields": ["series", "title", "status", "abstract"]}),
         ("When and where", {"fields": ["start", "end", "all_day", "venue"]}),
+        ("Online", {"fields": ["join_url", "livestream_url", "recording_url", "slides_url"]}),
         ("More", {"fields": ["url", "contact"]}),
         ("Calendar", {"fields": ["uid", "sequence", "source", "created", "updated"]}),
     ]
+
+    class Media:
+        css = {"all": ["seminars/admin.css"]}
 
     def get_queryset(self, request):
         return (
@@ -146,19 +274,45 @@ class TalkAdmin(admin.ModelAdmin):
             )
         )
 
+    def get_ordering(self, request):
+        """Upcoming talks first, soonest first, then past ones, latest first; a click on a
+        column's header sorts by that column instead."""
+        upcoming = upcoming_condition(timezone.now())  # the "when" filter's own rule
+        return [
+            Case(When(upcoming, then=Value(0)), default=Value(1)).asc(),
+            Case(When(upcoming, then=F("start"))).asc(),  # NULL, all alike, for past talks
+            F("start").desc(),
+            "-id",
+        ]
+
     def get_changelist(self, request, **kwargs):
         return TalkChangeList
 
-    @admin.display(description="start", ordering="start")
-    def start_time(self, obj):
-        """As the admin shows times; in UTC, saying so, where the site's zone can't hold it."""
+    def get_fieldsets(self, request, obj=None):
+        # The calendar's bookkeeping exists once the talk is saved; the add page would show an
+        # invented UID.
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj else [fs for fs in fieldsets if fs[0] != "Calendar"]
+
+    @admin.display(description="when", ordering="start")
+    def when(self, obj):
+        """Short, in the site's zone; in UTC, saying so, where the site's zone can't hold it."""
         start, _ = obj.local_times()
-        text = formats.localize(start)
+        text = dateformat.format(start, "D j M Y" if obj.all_day else "D j M Y, H:i")
         return f"{text} UTC" if start.tzinfo is dt.UTC else text
+
+    @admin.display(description="title", ordering="title")
+    def title_cell(self, obj):
+        return truncated(obj.title, "title")
+
+    @admin.display(description="series", ordering="series__name")
+    def series_cell(self, obj):
+        return truncated(obj.series.name, "series")
 
     @admin.display(description="speakers")
     def speaker_names(self, obj):
-        return ", ".join(s.name for s in obj.speaker_list)
+        names = ", ".join(s.name for s in obj.speaker_list)
+        return truncated(names, "speakers") if names else None  # the admin's "-"
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -166,19 +320,46 @@ class TalkAdmin(admin.ModelAdmin):
             # Subscribed calendars only take a change whose SEQUENCE went up.
             Talk.objects.filter(pk=form.instance.pk).changed()
 
-    @admin.action(description="Cancel selected talks")
+    @admin.action(description="Cancel selected talks", permissions=["change"])
     def cancel_talks(self, request, queryset):
         n = queryset.cancel()
         self.message_user(request, ngettext("%d talk cancelled.", "%d talks cancelled.", n) % n)
 
-    @admin.action(description="Reconfirm selected talks")
+    @admin.action(description="Reconfirm selected talks", permissions=["change"])
     def reconfirm_talks(self, request, queryset):
         n = queryset.reconfirm()
         self.message_user(request, ngettext("%d talk reconfirmed.", "%d talks reconfirmed.", n) % n)
 
+    @admin.action(description="Repeat selected talks next week", permissions=["add"])
+    def repeat_next_week(self, request, queryset):
+        """New talks seven days after the selected ones, in the same series, with a new UID
+        and no speakers yet."""
+        talks = list(queryset.order_by("start", "id"))
+        copies = [copy for talk in talks if (copy := a_week_later(talk))]
+        with transaction.atomic():
+            for copy in copies:
+                copy.save()
+                self.log_addition(request, copy, [{"added": {}}])
+        n = len(copies)
+        self.message_user(
+            request,
+            ngettext("%d talk created a week later.", "%d talks created a week later.", n) % n,
+        )
+        if skipped := len(talks) - n:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d talk not repeated: a week later falls outside %(first)d–%(last)d.",
+                    "%(n)d talks not repeated: a week later falls outside %(first)d–%(last)d.",
+                    skipped,
+                )
+                % {"n": skipped, "first": FIRST_YEAR, "last": LAST_YEAR},
+                messages.WARNING,
+            )
+
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(OrganiserSpeakerAdmin, admin.ModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["name", "affiliation", "talk_count"]
     search_fields = ["name", "affiliation"]
@@ -186,13 +367,29 @@ class SpeakerAdmin(admin.ModelAdmin):
     actions = ["merge_selected"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_talk_counts()
+        # An aggregate drops the model's default order; the autocomplete pages need one.
+        return super().get_queryset(request).with_talk_counts().order_by(*self.model._meta.ordering)
 
     @admin.display(description="talks", ordering="talk_count")
     def talk_count(self, obj):
         return obj.talk_count
 
-    @admin.action(description="Merge selected speakers")
+    # A speaker's name and affiliation show in its talks' calendar entries, which subscribed
+    # calendars take again only with a higher SEQUENCE.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"name", "affiliation"} & set(form.changed_data):
+            Talk.objects.filter(talk_speakers__speaker=obj).changed()
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Speaker.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        talk_ids = list(TalkSpeaker.objects.filter(speaker__in=queryset).values_list("talk_id"))
+        super().delete_queryset(request, queryset)
+        Talk.objects.filter(pk__in=[pk for (pk,) in talk_ids]).changed()
+
+    @admin.action(description="Merge selected speakers", permissions=["merge"])
     def merge_selected(self, request, queryset):
         speakers = list(queryset.order_by("-talk_count", "id"))
         if len(speakers) < 2:
@@ -219,34 +416,4 @@ class SpeakerAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/seminars/speaker/merge.html", context)
 
 
-@admin.register(FeedSource)
-class FeedSourceAdmin(admin.ModelAdmin):
-    list_display = [
-        "location",
-        "series",
-        "last_run",
-        "created_count",
-        "updated_count",
-        "unchanged_count",
-        "cancelled_count",
-        "skipped_count",
-        "has_error",
-    ]
-    list_select_related = ["series"]
-    search_fields = ["location"]
-    readonly_fields = [
-        "last_run",
-        "last_success",
-        "last_error",
-        "created_count",
-        "updated_count",
-        "unchanged_count",
-        "cancelled_count",
-        "skipped_count",
-        "etag",
-        "last_modified",
-    ]
-
-    @admin.display(description="error", boolean=True)
-    def has_error(self, obj):
-        return bool(obj.last_error)
+from . import source_admin  # noqa: E402, F401  (the calendar sources' admin)

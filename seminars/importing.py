@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q
+from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db.models import ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from .caching import content_changed
 from .ics.dialects import dialect_for
 from .ics.events import calendar_events
-from .ics.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError, fetch, is_url
+from .ics.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetched, FetchError, fetch, is_url
 from .ics.read import NotACalendar, calendar_description, calendar_name, read_calendars
 from .ics.sync import SyncResult, sync_records
 from .models import FeedSource, Series, Talk
@@ -64,11 +64,16 @@ class ImportFailed(Exception):
     """The source cannot be imported; str() is one line for the user."""
 
 
+# A calendar uploaded in the admin is recorded under this prefix, its bytes on the source.
+UPLOAD_PREFIX = "upload:"
+
+
 def source_location(location: str, *, series: str = "") -> str:
-    """How a source is recorded: URLs as given, files by absolute path, stdin per series."""
+    """How a source is recorded: URLs and uploads as given, files by absolute path, stdin
+    per series."""
     if location == "-":
         return f"stdin:{slug_for(series)}" if series else "stdin"
-    if is_url(location):
+    if is_url(location) or location.startswith(UPLOAD_PREFIX):
         return location
     return os.path.abspath(location)
 
@@ -83,14 +88,7 @@ def import_source(location: str, options: ImportOptions, *, stdin=None, progress
     report = ImportReport(location=recorded)
     source = FeedSource.objects.filter(location=recorded).first()
     try:
-        fetched = fetch(
-            location,
-            etag=source.etag if source else "",
-            last_modified=source.last_modified if source else "",
-            max_bytes=options.max_bytes,
-            timeout=options.timeout,
-            stdin=stdin,
-        )
+        fetched = _fetch(location, source, options, stdin)
         if fetched.not_modified:
             report.not_modified = True
             if not options.dry_run:
@@ -120,6 +118,26 @@ def import_source(location: str, options: ImportOptions, *, stdin=None, progress
     return report
 
 
+def _fetch(location: str, source: FeedSource | None, options: ImportOptions, stdin) -> Fetched:
+    if location.startswith(UPLOAD_PREFIX):
+        if source is None or source.upload is None:
+            raise ImportFailed("the uploaded calendar is missing: upload it again")
+        return Fetched(data=bytes(source.upload))
+    # Forced: the server's "not modified" would hide what there is to import.
+    remembered = source is not None and not options.force
+    return fetch(
+        location,
+        etag=source.etag if remembered else "",
+        last_modified=source.last_modified if remembered else "",
+        max_bytes=options.max_bytes,
+        timeout=options.timeout,
+        stdin=stdin,
+        # Sources added in the admin: organisers must not reach internal services through us.
+        public_only=source is not None and source.public_only,
+        allowed_hosts=settings.IMPORT_ALLOWED_HOSTS,
+    )
+
+
 def import_data(
     data: bytes,
     location: str,
@@ -134,7 +152,9 @@ def import_data(
     report = report or ImportReport(location=location)
     now = timezone.now()
     existing = FeedSource.objects.filter(location=location).select_related("series").first()
-    fingerprint = _fingerprint(data, options, now)
+    # The series the source is in stands for the same series named again (as --all does).
+    known = existing.series.name if existing and existing.series else ""
+    fingerprint = _fingerprint(data, options, now, series=options.series or known)
     if not options.force and existing and existing.fingerprint == fingerprint:
         # The same bytes with the same options on the same day give the same talks: the
         # cheapest sync is none. (A URL's server may not answer 304 for unchanged bytes.)
@@ -149,7 +169,6 @@ def import_data(
         raise ImportFailed(str(error)) from error
 
     # A source stays in its series, even when the calendar renames itself, unless told.
-    known = existing.series.name if existing and existing.series else ""
     series_name = options.series or known or calendar_name(calendars)[:_SERIES_NAME_LENGTH]
     if not series_name:
         raise ImportFailed("no series: pass --series NAME (the calendar has no X-WR-CALNAME)")
@@ -194,7 +213,7 @@ def import_data(
         source.last_run = source.last_success = now
         source.last_error = ""
         source.etag, source.last_modified = etag, last_modified
-        source.fingerprint = fingerprint
+        source.fingerprint = _fingerprint(data, options, now, series=series.name)
         source.created_count = result.created
         source.updated_count = result.updated
         source.unchanged_count = result.unchanged
@@ -211,11 +230,11 @@ def import_data(
 IMPORTER_VERSION = 1
 
 
-def _fingerprint(data: bytes, options: ImportOptions, now: dt.datetime) -> str:
-    """What decides an import's outcome besides the database: bytes, options and the day
-    (recurrences are expanded from today to the horizon)."""
+def _fingerprint(data: bytes, options: ImportOptions, now: dt.datetime, *, series: str) -> str:
+    """What decides an import's outcome besides the database: bytes, options, the series and
+    the day (recurrences are expanded from today to the horizon)."""
     digest = hashlib.sha256(data)
-    decisive = dataclasses.replace(options, dry_run=False, force=False)
+    decisive = dataclasses.replace(options, series=series, dry_run=False, force=False)
     today = timezone.localdate(now)
     digest.update(repr((IMPORTER_VERSION, decisive, today, settings.TIME_ZONE)).encode())
     return digest.hexdigest()
@@ -275,10 +294,17 @@ def _record_failure(location: str, error: str) -> None:
         FeedSource.objects.create(location=location, last_run=now, last_error=error)
 
 
-def sources_to_refresh():
-    """Every recorded URL source, for `import_ics --all`."""
-    return FeedSource.objects.filter(
+def sources_to_refresh(*, force: bool = False, now: dt.datetime | None = None):
+    """The URL sources due for a sync, for `import_ics --all`: never synced, failed last
+    time, or their interval passed since the last run; every URL source when `force`."""
+    sources = FeedSource.objects.filter(
         Q(location__startswith="http://")
         | Q(location__startswith="https://")
         | Q(location__startswith="webcal://")
     ).select_related("series")
+    if force:
+        return sources
+    due = ExpressionWrapper(F("last_run") + F("interval"), output_field=models.DateTimeField())
+    return sources.alias(due=due).filter(
+        Q(last_run__isnull=True) | ~Q(last_error="") | Q(due__lte=now or timezone.now())
+    )

@@ -1,9 +1,11 @@
 """import_ics against a real HTTP server on loopback: conditional GET, --all, failures."""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from seminars.models import FeedSource, Talk
 from tests.factories import ics_calendar, ics_event
@@ -46,7 +48,7 @@ def test_all_resyncs_every_recorded_url_source(server):
     run_import(f"{server.url}/b.ics")
     changed = ics_calendar(ics_event("url@x", "Renamed", "20300101T100000Z"), name="Web Seminar")
     server.replies["/a.ics"] = Reply(body=changed)
-    code, out, _ = run_import("--all")
+    code, out, _ = run_import("--all", "--force")
     assert code == 0
     assert f"{server.url}/a.ics: 0 created, 1 updated" in out
     assert f"{server.url}/b.ics: 0 created, 0 updated, 1 unchanged" in out
@@ -98,3 +100,23 @@ def test_an_over_long_etag_is_not_stored_and_the_source_keeps_syncing(server):
     source = FeedSource.objects.get(location=url)
     assert (source.etag, source.last_modified, source.last_error) == ("", "", "")
     assert Talk.objects.count() == 1
+
+
+def test_all_syncs_only_the_sources_whose_interval_has_passed(server):
+    for name in ("hourly", "daily", "new"):
+        server.replies[f"/{name}.ics"] = Reply(body=FEED.replace(b"url@x", f"{name}@x".encode()))
+    run_import(f"{server.url}/hourly.ics")
+    run_import(f"{server.url}/daily.ics")
+    hour_ago = timezone.now() - dt.timedelta(hours=1, minutes=1)
+    FeedSource.objects.update(last_run=hour_ago)
+    FeedSource.objects.filter(location__endswith="daily.ics").update(interval=dt.timedelta(days=1))
+    FeedSource.objects.create(location=f"{server.url}/new.ics")  # never synced
+    server.seen.clear()
+    code, out, _ = run_import("--all")
+    assert code == 0, out
+    assert f"{server.url}/hourly.ics: not modified" in out
+    assert f"{server.url}/new.ics: 1 created" in out
+    assert "daily.ics" not in out
+    assert FeedSource.objects.get(location__endswith="daily.ics").last_run == hour_ago
+    code, out, _ = run_import("--all", "--force")
+    assert "daily.ics: 0 created, 0 updated, 1 unchanged" in out

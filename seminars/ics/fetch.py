@@ -369,10 +369,11 @@ def _read_capped(chunks: Iterable[bytes], max_bytes: int, name: str, detail: str
 
 
 def _too_large(name: str, max_bytes: int, detail: str = "") -> FetchError:
-    return FetchError(f"{name} is larger than the {_size(max_bytes)} limit{detail}")
+    return FetchError(f"{name} is larger than the {size_text(max_bytes)} limit{detail}")
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
+    """A size for people: "50 MB", "12.5 KB", "100 bytes"."""
     for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
         if n >= size:
             return f"{round(n / size, 1):g} {unit}"

@@ -44,6 +44,15 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="feedsource",
+            name="public_only",
+            field=models.BooleanField(
+                default=False,
+                help_text="Fetch only from public addresses (URLs added in the admin), unless "
+                "the host is in IMPORT_ALLOWED_HOSTS.",
+            ),
+        ),
+        migrations.AddField(
+            model_name="feedsource",
             name="upload",
             field=models.BinaryField(
                 editable=False,

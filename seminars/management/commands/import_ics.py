@@ -34,7 +34,10 @@ class Command(BaseCommand):
             "Naming another series moves the source's talks there",
         )
         parser.add_argument(
-            "--all", action="store_true", help="re-sync every recorded URL source (for cron)"
+            "--all",
+            action="store_true",
+            help="sync the recorded URL sources that are due, each after its interval (for "
+            "cron); with --force, all of them",
         )
         parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
         parser.add_argument(
@@ -44,7 +47,7 @@ class Command(BaseCommand):
             "--force",
             action="store_true",
             help="sync even a source whose bytes are those of its last import today (which "
-            "is otherwise skipped as not modified)",
+            "is otherwise skipped as not modified), and with --all every URL source",
         )
         parser.add_argument(
             "--take-over",
@@ -99,7 +102,7 @@ class Command(BaseCommand):
         )
         jobs = [(location, base) for location in options["sources"]]
         if options["all"]:
-            for source in sources_to_refresh():
+            for source in sources_to_refresh(force=options["force"]):
                 series = source.series.name if source.series else base.series
                 jobs.append((source.location, dataclasses.replace(base, series=series)))
         if not jobs:

@@ -1,0 +1,215 @@
+"""The calendar sources' admin: organisers add a URL or a file to their series, preview what
+an import would do, and run it. The importing itself is `import_source`, as on the command line.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from .ics.fetch import is_url, size_text
+from .importing import UPLOAD_PREFIX, ImportOptions, import_source
+from .models import FeedSource
+from .organisers import OrganisedSeriesFilter, OrganiserScopedAdmin, is_site_admin
+
+# A page waits at most this long for a remote calendar (the whole download, not each read).
+ADMIN_TIMEOUT = 20  # seconds
+
+
+def _max_bytes() -> int:
+    return settings.IMPORT_MAX_BYTES
+
+
+class SourceForm(forms.ModelForm):
+    """A source is a URL or an uploaded file; a file can be replaced by a newer one later."""
+
+    url = forms.CharField(
+        label="Calendar URL",
+        required=False,
+        max_length=FeedSource._meta.get_field("location").max_length,
+        help_text="An http://, https:// or webcal:// address of an iCalendar feed.",
+    )
+    file = forms.FileField(
+        label="or an .ics file",
+        required=False,
+    )
+
+    class Meta:
+        model = FeedSource
+        fields = ["series", "interval"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["series"].required = True
+        self.fields["file"].help_text = f"At most {size_text(_max_bytes())}."
+        if self.instance.pk:  # where a source comes from does not change; its file may
+            del self.fields["url"]
+            if not self.instance.location.startswith(UPLOAD_PREFIX):
+                del self.fields["file"]
+            else:
+                self.fields["file"].label = "Replace the file"
+
+    def clean_url(self):
+        url = self.cleaned_data["url"].strip()
+        if url and not is_url(url):
+            raise forms.ValidationError("Give an http://, https:// or webcal:// address.")
+        return url
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload and upload.size > _max_bytes():
+            raise forms.ValidationError(
+                f"The file is larger than the {size_text(_max_bytes())} limit."
+            )
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            return cleaned
+        url, upload, series = cleaned.get("url"), cleaned.get("file"), cleaned.get("series")
+        if bool(url) == bool(upload):
+            raise forms.ValidationError("Give either a calendar URL or an .ics file.")
+        if series is not None:
+            location = url or f"{UPLOAD_PREFIX}{series.slug}/{upload.name}"
+            if FeedSource.objects.filter(location=location).exists():
+                raise forms.ValidationError(
+                    "This calendar is a source already; open that source to import it."
+                )
+            self.instance.location = location
+        return cleaned
+
+    def save(self, commit=True):
+        upload = self.cleaned_data.get("file")
+        if upload:
+            self.instance.upload = upload.read()
+        return super().save(commit)
+
+
+@admin.register(FeedSource)
+class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    form = SourceForm
+    list_display = ["name", "series", "interval", "last_run", "counts", "error", "buttons"]
+    list_filter = [OrganisedSeriesFilter]
+    list_select_related = ["series"]
+    search_fields = ["location", "series__name"]
+    readonly_fields = ["location", "last_run", "last_success", "counts", "last_error"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["series", "url", "file", "interval"]
+        editable = ["series", "interval"]
+        if obj.location.startswith(UPLOAD_PREFIX):
+            editable.append("file")
+        return [*editable, *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            # Organisers are less trusted than people with a shell: their URLs must not lead
+            # the site to internal services.
+            obj.public_only = not is_site_admin(request.user)
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # The next thing an organiser wants after adding a source is to see what it holds.
+        return redirect("admin:seminars_feedsource_preview", obj.pk)
+
+    @admin.display(description="source", ordering="location")
+    def name(self, obj):
+        return obj.location.removeprefix(UPLOAD_PREFIX)
+
+    @admin.display(description="last run")
+    def counts(self, obj):
+        if obj.last_success is None:
+            return "never imported"
+        return (
+            f"{obj.created_count} created, {obj.updated_count} updated, "
+            f"{obj.unchanged_count} unchanged, {obj.cancelled_count} cancelled, "
+            f"{obj.skipped_count} skipped"
+        )
+
+    @admin.display(description="last error")
+    def error(self, obj):
+        return obj.last_error or "—"
+
+    @admin.display(description="")
+    def buttons(self, obj):
+        return format_html(
+            '<a href="{}">Preview</a>', reverse("admin:seminars_feedsource_preview", args=[obj.pk])
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="seminars_feedsource_preview",
+            ),
+            path(
+                "<int:pk>/import/",
+                self.admin_site.admin_view(require_POST(self.import_view)),
+                name="seminars_feedsource_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, pk):
+        """What an import would do now, talk by talk; writes nothing."""
+        return self._run(request, pk, dry_run=True)
+
+    def import_view(self, request, pk):
+        """Import now and show what it did."""
+        return self._run(request, pk, dry_run=False)
+
+    def _run(self, request, pk, *, dry_run):
+        source = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, source):
+            raise PermissionDenied
+        options = ImportOptions(
+            series=source.series.name if source.series else "",
+            dry_run=dry_run,
+            force=True,  # the organiser asked: "not modified" would show nothing
+            timeout=ADMIN_TIMEOUT,
+            max_bytes=_max_bytes(),
+        )
+        report = import_source(source.location, options)
+        if not dry_run:
+            level = messages.ERROR if report.failed else messages.SUCCESS
+            self.message_user(request, f"{source}: {_summary(report)}", level)
+        result = report.result
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{'Preview of' if dry_run else 'Imported'} {self.name(source)}",
+            "opts": self.model._meta,
+            "source": source,
+            "report": report,
+            "dry_run": dry_run,
+            "summary": _summary(report),
+            "created": [c for c in result.changes if c.kind == "created"],
+            "updated": [c for c in result.changes if c.kind == "updated"],
+            "cancelled": [c for c in result.changes if c.kind == "cancelled"],
+            "skipped": [n for n in result.notices if n.skipped],
+            "warnings": [n for n in result.notices if not n.skipped],
+        }
+        return TemplateResponse(request, "admin/seminars/feedsource/report.html", context)
+
+
+def _summary(report) -> str:
+    if report.failed:
+        return f"failed: {report.error}"
+    if report.not_modified:
+        return "not modified since the last import"
+    r = report.result
+    return (
+        f"{r.created} created, {r.updated} updated, {r.unchanged} unchanged, "
+        f"{r.cancelled} cancelled, {r.skipped} skipped, {len(r.conflicts)} conflict(s) "
+        f"into {report.series}"
+    )

@@ -1,0 +1,228 @@
+"""Calendar sources in the admin: organisers add a URL or a file, preview, import, re-import."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from seminars.models import FeedSource, Talk
+from tests.factories import ics_calendar, ics_event, make_series
+from tests.feed_server import Reply
+
+pytestmark = pytest.mark.django_db
+
+FEED = ics_calendar(
+    ics_event("a@x", "First talk", "20300101T100000Z", location="Room 1"),
+    ics_event("b@x", "Second talk", "20300108T100000Z"),
+    name="Feed name",
+)
+
+
+@pytest.fixture
+def logic():
+    return make_series("Logic")
+
+
+@pytest.fixture
+def algebra():
+    return make_series("Algebra")
+
+
+@pytest.fixture
+def organiser(django_user_model, logic):
+    user = django_user_model.objects.create_user("ann", password="pw", is_staff=True)
+    logic.organisers.add(user)
+    return user
+
+
+@pytest.fixture
+def ann(client, organiser):
+    client.force_login(organiser)
+    return client
+
+
+@pytest.fixture
+def allowed(settings):
+    """The local test server, allowed as a site administrator would allow an internal host."""
+    settings.IMPORT_ALLOWED_HOSTS = ["127.0.0.1"]
+
+
+def add_url(client, series, url, **extra):
+    data = {"series": series.pk, "url": url, "interval": "01:00:00", **extra}
+    return client.post(reverse("admin:seminars_feedsource_add"), data)
+
+
+def preview(client, source):
+    return client.get(reverse("admin:seminars_feedsource_preview", args=[source.pk]))
+
+
+def run_import(client, source):
+    return client.post(reverse("admin:seminars_feedsource_import", args=[source.pk]))
+
+
+def test_an_organiser_adds_a_url_and_lands_on_its_preview(ann, logic, server):
+    url = f"{server.url}/feed.ics"
+    response = add_url(ann, logic, url)
+    source = FeedSource.objects.get()
+    assert (source.location, source.series, source.public_only) == (url, logic, True)
+    assert response.url == reverse("admin:seminars_feedsource_preview", args=[source.pk])
+
+
+def test_preview_lists_what_an_import_would_do_and_writes_nothing(ann, logic, server, allowed):
+    server.replies["/feed.ics"] = Reply(body=FEED)
+    add_url(ann, logic, f"{server.url}/feed.ics")
+    source = FeedSource.objects.get()
+    response = preview(ann, source)
+    assert response.status_code == 200
+    assert "2 created, 0 updated, 0 unchanged, 0 cancelled, 0 skipped" in response.text
+    assert "First talk" in response.text and "Second talk" in response.text
+    assert "nothing has been written" in response.text
+    source.refresh_from_db()
+    assert (Talk.objects.count(), source.last_run) == (0, None)
+
+
+def test_import_applies_it_and_the_list_shows_the_run(ann, logic, server, allowed):
+    server.replies["/feed.ics"] = Reply(body=FEED)
+    add_url(ann, logic, f"{server.url}/feed.ics")
+    source = FeedSource.objects.get()
+    response = run_import(ann, source)
+    assert response.status_code == 200
+    assert sorted(Talk.objects.values_list("title", "series__name")) == [
+        ("First talk", "Logic"),
+        ("Second talk", "Logic"),
+    ]
+    listing = ann.get(reverse("admin:seminars_feedsource_changelist")).text
+    assert "2 created, 0 updated, 0 unchanged, 0 cancelled, 0 skipped" in listing
+
+
+def test_reimport_of_a_changed_feed_keeps_the_organisers_edit_and_says_so(
+    ann, logic, server, allowed
+):
+    server.replies["/feed.ics"] = Reply(body=FEED)
+    add_url(ann, logic, f"{server.url}/feed.ics")
+    source = FeedSource.objects.get()
+    run_import(ann, source)
+    Talk.objects.filter(uid="a@x").update(venue="Room 9 (moved by the organiser)")
+    server.replies["/feed.ics"] = Reply(body=FEED.replace(b"Room 1", b"Room 2"))
+    response = preview(ann, source)
+    assert "a@x: venue was edited on this site; kept the edit" in response.text
+    run_import(ann, source)
+    assert Talk.objects.get(uid="a@x").venue == "Room 9 (moved by the organiser)"
+
+
+def test_a_talk_gone_from_the_feed_is_previewed_as_cancelled(ann, logic, server, allowed):
+    server.replies["/feed.ics"] = Reply(body=FEED)
+    add_url(ann, logic, f"{server.url}/feed.ics")
+    source = FeedSource.objects.get()
+    run_import(ann, source)
+    server.replies["/feed.ics"] = Reply(
+        body=ics_calendar(ics_event("a@x", "First talk", "20300101T100000Z", location="Room 1"))
+    )
+    response = preview(ann, source)
+    assert "Cancelled (1)" in response.text and "gone from the feed" in response.text
+    assert Talk.objects.get(uid="b@x").status == "confirmed"
+
+
+def test_an_organisers_url_to_this_machine_is_refused_and_nothing_is_fetched(ann, logic, server):
+    add_url(ann, logic, f"{server.url}/feed.ics")
+    response = preview(ann, FeedSource.objects.get())
+    assert "is not a public address" in response.text
+    assert "IMPORT_ALLOWED_HOSTS" in response.text
+    assert server.seen == []
+
+
+def test_a_hostile_or_broken_feed_gets_the_commands_clear_error(ann, logic, server, allowed):
+    server.replies["/feed.ics"] = Reply(body=b"<html><body>Sign in</body></html>")
+    add_url(ann, logic, f"{server.url}/feed.ics")
+    source = FeedSource.objects.get()
+    response = run_import(ann, source)
+    assert "the source is an HTML or XML page, not a calendar" in response.text
+    source.refresh_from_db()
+    assert source.last_error == "the source is an HTML or XML page, not a calendar"
+    assert (
+        "the source is an HTML or XML page"
+        in ann.get(reverse("admin:seminars_feedsource_changelist")).text
+    )
+
+
+def test_an_uploaded_file_is_a_source_that_previews_and_imports(ann, logic):
+    upload = SimpleUploadedFile("term.ics", FEED, content_type="text/calendar")
+    ann.post(
+        reverse("admin:seminars_feedsource_add"),
+        {"series": logic.pk, "file": upload, "interval": "01:00:00"},
+    )
+    source = FeedSource.objects.get()
+    assert source.location == "upload:logic/term.ics"
+    assert "2 created" in preview(ann, source).text
+    run_import(ann, source)
+    assert Talk.objects.filter(series=logic, source=source).count() == 2
+
+
+def test_an_upload_over_the_size_cap_is_refused_on_the_form(ann, logic, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    upload = SimpleUploadedFile("big.ics", FEED, content_type="text/calendar")
+    response = ann.post(
+        reverse("admin:seminars_feedsource_add"),
+        {"series": logic.pk, "file": upload, "interval": "01:00:00"},
+    )
+    assert "The file is larger than the 100 bytes limit." in response.text
+    assert not FeedSource.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"url": ""}, "Give either a calendar URL or an .ics file."),
+        ({"url": "ftp://example.org/x.ics"}, "Give an http://, https:// or webcal:// address."),
+        ({"url": "file:///etc/passwd"}, "Give an http://, https:// or webcal:// address."),
+    ],
+)
+def test_a_source_that_is_no_calendar_address_is_refused_on_the_form(ann, logic, data, message):
+    response = ann.post(
+        reverse("admin:seminars_feedsource_add"),
+        {"series": logic.pk, "interval": "01:00:00", **data},
+    )
+    assert message in response.text
+    assert not FeedSource.objects.exists()
+
+
+def test_an_organiser_cannot_add_a_source_to_another_series(ann, algebra, server):
+    response = add_url(ann, algebra, f"{server.url}/feed.ics")
+    assert response.status_code == 200  # the form again, with an error
+    assert "Select a valid choice" in response.text
+    assert not FeedSource.objects.exists()
+
+
+def test_an_organiser_sees_and_runs_only_the_sources_of_its_series(
+    ann, logic, algebra, server, allowed
+):
+    server.replies["/feed.ics"] = Reply(body=FEED)
+    mine = FeedSource.objects.create(location=f"{server.url}/mine.ics", series=logic)
+    theirs = FeedSource.objects.create(location=f"{server.url}/feed.ics", series=algebra)
+    listing = ann.get(reverse("admin:seminars_feedsource_changelist")).text
+    assert "mine.ics" in listing and "/feed.ics" not in listing
+    assert preview(ann, theirs).status_code == 404
+    assert run_import(ann, theirs).status_code == 404
+    assert server.seen == [] and not Talk.objects.exists()
+    assert preview(ann, mine).status_code == 200
+
+
+def test_import_is_a_post_only(ann, logic):
+    source = FeedSource.objects.create(location="upload:logic/x.ics", series=logic, upload=FEED)
+    response = ann.get(reverse("admin:seminars_feedsource_import", args=[source.pk]))
+    assert response.status_code == 405
+    assert not Talk.objects.exists()
+
+
+def test_a_superusers_url_may_reach_internal_hosts(admin_client, logic, server):
+    server.replies["/feed.ics"] = Reply(body=FEED)
+    add_url(admin_client, logic, f"{server.url}/feed.ics")
+    source = FeedSource.objects.get()
+    assert source.public_only is False
+    assert "2 created" in run_import(admin_client, source).text
+
+
+def test_the_sync_interval_is_kept(ann, logic, server):
+    add_url(ann, logic, f"{server.url}/feed.ics", interval="1 00:00:00")
+    assert FeedSource.objects.get().interval == dt.timedelta(days=1)

@@ -401,7 +401,8 @@ class Talk(models.Model):
 
     @property
     def attendance(self) -> str:
-        """"online", "hybrid" (a room and a way to join or watch), "in person", or ""."""
+        """How people attend: "online", "hybrid" (a room and a way to join or watch), "in person",
+        or "" when the talk says neither."""
         remote = bool(self.join_url or self.livestream_url)
         if remote:
             return "hybrid" if self.venue.strip() else "online"

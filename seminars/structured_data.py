@@ -1,6 +1,5 @@
 """schema.org Event data for talk pages (JSON-LD), as search engines read it."""
 
-
 _ATTENDANCE_MODES = {
     "online": "https://schema.org/OnlineEventAttendanceMode",
     "hybrid": "https://schema.org/MixedEventAttendanceMode",

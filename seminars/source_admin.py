@@ -183,7 +183,8 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         report = import_source(source.location, options)
         if not dry_run:
             level = messages.ERROR if report.failed else messages.SUCCESS
-            self.message_user(request, f"{source}: {_summary(report)}", level)
+            verb = "Import failed" if report.failed else "Imported"
+            self.message_user(request, f"{verb}: {self.name(source)}: {_summary(report)}", level)
         result = report.result
         context = {
             **self.admin_site.each_context(request),

@@ -4,6 +4,7 @@ Every page is cached under the current ContentVersion token. Saving or deleting 
 talk, speaker or speaker link changes the token (the signal handlers below); bulk writes,
 which send no signals, call `content_changed()` themselves. A page is therefore never served
 stale after a change; the short timeout covers what changes with time alone (a talk ending).
+The key also holds the active time zone (the visitor's), as the page's times do.
 
 Serving reads the token and never writes: pages and feeds stay up while an import holds the
 database's write lock.
@@ -15,6 +16,7 @@ import hashlib
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
+from django.utils import timezone
 
 from .models import ContentVersion, Series, Speaker, Talk, TalkSpeaker
 
@@ -48,12 +50,10 @@ def cached_page(view):
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        key = (
-            "seminars:page:"
-            + hashlib.sha256(
-                f"{content_version()}|{request.get_host()}|{request.get_full_path()}".encode()
-            ).hexdigest()
-        )
+        # The active zone (zones.ZoneMiddleware) sets the times a page shows.
+        zone = timezone.get_current_timezone_name()
+        parts = (content_version(), request.get_host(), request.get_full_path(), zone)
+        key = "seminars:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         hit = cache.get(key)
         if hit is not None:
             return HttpResponse(hit["content"], content_type=hit["content_type"])

@@ -63,7 +63,7 @@ def _missing(request, what: str):
 @require_safe
 @cached_page
 def series_embed(request, slug):
-    series = Series.objects.only("name", "slug").filter(slug=slug).first()
+    series = Series.objects.only("name", "slug").by_slugs([slug]).first()
     if series is None:
         return _missing(request, "series")
     return _listing(
@@ -83,7 +83,7 @@ def talks_embed(request):
     talks = Talk.objects.all()
     heading, heading_url = settings.SITE_NAME, reverse("seminars:upcoming")
     if slugs := chosen_slugs(request.GET.get("series", "")):
-        chosen = list(Series.objects.only("name", "slug").filter(slug__in=slugs))
+        chosen = list(Series.objects.only("name", "slug").by_slugs(slugs))
         talks = talks.filter(series__in=chosen)
         if len(chosen) == 1:
             heading, heading_url = chosen[0].name, chosen[0].get_absolute_url()

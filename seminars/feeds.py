@@ -113,11 +113,14 @@ def site_feed() -> Feed:
 
 
 def chosen_series_feed(chosen: list[Series]) -> Feed:
+    """The feed of `chosen`; of none, an empty calendar named after the site."""
     return Feed(
         key="chosen:" + ",".join(str(pk) for pk in sorted(series.pk for series in chosen)),
         talks=Talk.objects.filter(series__in=chosen),
-        name=", ".join(series.name for series in chosen),
-        description=f"Talks of {len(chosen)} series at {settings.SITE_NAME}.",
+        name=", ".join(series.name for series in chosen) or settings.SITE_NAME,
+        description=f"Talks of {len(chosen)} series at {settings.SITE_NAME}."
+        if chosen
+        else f"None of this calendar's series are at {settings.SITE_NAME} any more.",
         filename="talks.ics",
         past=SERIES_PAST,
     )
@@ -130,7 +133,8 @@ def talk_calendar(request, pk):
 
 @require_safe
 def series_calendar(request, slug):
-    return _serve(request, series_feed(get_object_or_404(Series, slug=slug)))
+    # An old slug serves the same feed: calendar apps don't all follow redirects.
+    return _serve(request, series_feed(get_object_or_404(Series.objects.by_slugs([slug]))))
 
 
 @require_safe
@@ -140,16 +144,18 @@ def speaker_calendar(request, slug):
 
 @require_safe
 def site_calendar(request):
-    """Every series' upcoming and recent talks, or a year of those of `?series=slug,slug`."""
+    """Every series' upcoming and recent talks, or a year of those of `?series=slug,slug`.
+
+    Series that are unknown or gone are left out rather than failing the whole feed: a
+    subscribed calendar must not break when one of its series is deleted. Old slugs of
+    renamed series count as theirs.
+    """
     slugs = sorted({s.strip() for s in request.GET.get("series", "").split(",") if s.strip()})
     if not slugs:
         return _serve(request, site_feed())
     if len(slugs) > MAX_CHOSEN_SERIES:
         raise Http404(f"A feed can combine at most {MAX_CHOSEN_SERIES} series.")
-    chosen = list(Series.objects.filter(slug__in=slugs))
-    if len(chosen) != len(slugs):
-        raise Http404("No series with that slug.")
-    return _serve(request, chosen_series_feed(chosen))
+    return _serve(request, chosen_series_feed(list(Series.objects.by_slugs(slugs))))
 
 
 def _serve(request, feed: Feed) -> HttpResponse:

@@ -5,6 +5,7 @@ Every variable is documented in the README's configuration table.
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
 import environ
@@ -91,6 +92,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The visitor's time zone (the `tz` cookie or `?tz=`) for the view; see seminars/zones.py.
+    "seminars.zones.ZoneMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -123,10 +126,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # instead of failing with "database is locked" halfway through.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # An unreachable server fails a request (and /healthz) in seconds (libpq's least is 2).
+    _options.setdefault("connect_timeout", 3)
+    # Served requests only: a locked table then fails a request before gunicorn's timeout
+    # (30 s) kills the worker. Commands may wait longer: migrate, or an import waiting for
+    # another to release its source. Settings load inside seminars.wsgi (or asgi) when served.
+    _statement_timeout = env.float("DATABASE_STATEMENT_TIMEOUT", default=10)
+    if _statement_timeout > 0 and {"seminars.wsgi", "seminars.asgi"} & sys.modules.keys():
+        _options["options"] = " ".join(
+            [_options.get("options", ""), f"-c statement_timeout={_statement_timeout * 1000:.0f}"]
+        ).strip()
 
 # One cache per process by default; several app servers share one Redis, e.g.
 # CACHE_URL=redis://127.0.0.1:6379/1.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Pages serve uncached while Redis is down rather than fail (seminars/cache_backend.py),
+    # and a Redis that stops answering holds a request for a second at most.
+    CACHES["default"]["BACKEND"] = "seminars.cache_backend.TolerantRedisCache"
+    _options = CACHES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("socket_connect_timeout", 1)
+    _options.setdefault("socket_timeout", 1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -181,6 +203,11 @@ STORAGES = {
 SITE_NAME = env("SITE_NAME", default="Seminars")
 # Domain part of the iCalendar UIDs of talks created here; keep it the same forever.
 UID_DOMAIN = env("UID_DOMAIN", default="seminars.localhost")
+# Calendar URLs added in the admin are fetched only from public addresses; hosts named here
+# (exact names, e.g. an internal calendar server) are allowed anyway.
+IMPORT_ALLOWED_HOSTS = env.list("IMPORT_ALLOWED_HOSTS", default=[])
+# The largest calendar an organiser may upload or add as a URL in the admin.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 
 # Logs go to standard output, one JSON object per line for whatever collects the server's
 # output (plain text for a person when DEBUG is on). Django's request errors go there too:

@@ -44,7 +44,7 @@ class UpcomingTalksFeed(Feed):
 
 class SeriesTalksFeed(UpcomingTalksFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Series, slug=slug)
+        return get_object_or_404(Series.objects.by_slugs([slug]))  # old slugs too
 
     def title(self, series):
         return f"{series.name}: upcoming talks"

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from . import api, embeds, feeds, health, views
+from . import api, embeds, feeds, follow, health, views, zones
 from .sitemaps import SITEMAPS
 from .syndication import SeriesTalksFeed, UpcomingTalksFeed
 
@@ -18,6 +18,8 @@ seminar_patterns = [
     path("series/", views.series_list, name="series_list"),
     path("series/<slug:slug>/", views.series_detail, name="series_detail"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
+    path("follow/", follow.follow, name="follow"),
+    path("zone/", zones.choose_zone, name="zone"),
     # iCalendar feeds
     path("talks.ics", feeds.site_calendar, name="site_ics"),
     path("talks/<int:pk>.ics", feeds.talk_calendar, name="talk_ics"),

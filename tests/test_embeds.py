@@ -225,3 +225,12 @@ def test_snippet_is_valid_html_whatever_the_series_name(client):
     iframe = BeautifulSoup(box.get_text(), "html.parser").iframe
     assert iframe["title"] == 'Tea & "Talks" <live>: upcoming talks'
     assert "&quot;Talks&quot;" in box.get_text()
+
+
+def test_an_embed_of_a_renamed_series_keeps_working_through_its_old_slug(client):
+    series = make_series("Renamed", slug="before")
+    make_talk(series=series, title="Still here")
+    series.slug = "after"
+    series.save()
+    assert "Still here" in client.get("/embed/series/before/").text
+    assert "Still here" in client.get("/embed/talks/?series=before").text

@@ -200,7 +200,6 @@ def test_unknown_talk_series_and_speaker_are_404(client, logic):
     assert client.get("/talks/999999.ics").status_code == 404
     assert client.get("/series/nope.ics").status_code == 404
     assert client.get("/speakers/nope.ics").status_code == 404
-    assert client.get("/talks.ics?series=logic,nope").status_code == 404
 
 
 def test_combined_feed_carries_the_chosen_series_only(client):

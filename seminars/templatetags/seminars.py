@@ -1,15 +1,17 @@
 """Template filters and tags for the public pages."""
 
 import datetime as dt
+import functools
 import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from .. import calendar_links
+from .. import calendar_links, zones
 
 register = template.Library()
 
@@ -62,11 +64,35 @@ def _time(value: dt.date, text: str) -> str:
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), text)
 
 
+def talk_day(talk, zone) -> dt.date:
+    """The day a talk is listed under when times are shown in `zone`.
+
+    An all-day talk's days are dates, the same wherever the visitor is: those it has in the
+    site's zone, where it was entered or imported (as calendar feeds and links give them).
+    """
+    return (talk.local_days() if talk.all_day else talk.local_days(zone))[0]
+
+
+@register.filter
+def by_day(talks) -> list[tuple[dt.date, list]]:
+    """`talks` under their days in the active zone: (day, talks) in the order of the list.
+
+    A day's talks stay together even when the list has them apart, as an all-day talk (dated
+    in the site's zone) can be among timed talks of the day before in a zone further west.
+    """
+    zone = timezone.get_current_timezone()
+    days = {}
+    for talk in talks:
+        days.setdefault(talk_day(talk, zone), []).append(talk)
+    return list(days.items())
+
+
 @register.simple_tag
 def talk_time(talk, show_date=True):
-    """When a talk happens, in the site's zone, as <time> elements.
+    """When a talk happens, in the active zone (the visitor's, zones.ZoneMiddleware), as
+    <time> elements; an all-day talk by its dates (talk_day()).
 
-    In UTC instead for a talk the site's zone cannot hold (Talk.local_times()), saying so.
+    In UTC instead for a talk the zone cannot hold (Talk.local_times()), saying so.
     Written in Python rather than as an included template: it runs once per talk on every list.
     """
     day = "D j M Y"
@@ -76,7 +102,7 @@ def talk_time(talk, show_date=True):
         if last > first:
             text = format_html("{} – {}", text, _time(last, date_format(last, day)))
         return format_html('{}<span class="all-day">, all day</span>', text)
-    start, end = talk.local_times()
+    start, end = talk.local_times(timezone.get_current_timezone())
     text = date_format(start, f"{day}, H:i") if show_date else date_format(start, "H:i")
     until = ""
     if end is not None:
@@ -88,4 +114,21 @@ def talk_time(talk, show_date=True):
         until,
         getattr(start.tzinfo, "key", "UTC"),  # a ZoneInfo's name, else the UTC fallback
         date_format(start, "T"),
+    )
+
+
+@register.simple_tag
+def zone_options():
+    """The zone picker's <option>s, the active zone selected."""
+    return _zone_options(timezone.get_current_timezone_name())
+
+
+@functools.lru_cache(maxsize=32)
+def _zone_options(current: str) -> str:
+    # Some 500 options on every page built: made once per zone rather than once per page.
+    names = zones.picker_names()
+    if current not in names:  # a legacy name, from TIME_ZONE or a link
+        names = (current, *names)
+    return format_html_join(
+        "", "<option{}>{}</option>", ((" selected" if n == current else "", n) for n in names)
     )

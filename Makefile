@@ -82,7 +82,7 @@ test-browser: $(VENV)/.requirements-browser $(AXE_CORE_JS)
 	@command -v java >/dev/null || { echo "The Nu HTML Checker needs Java: apt-get install default-jre-headless"; exit 1; }
 	CHROMIUM=$(CHROMIUM) AXE_CORE_JS=$(abspath $(AXE_CORE_JS)) $(BIN)/pytest -m browser
 
-## screenshots: rebuild docs/screenshots/*.png (home and talk page, desktop and phone) from the
+## screenshots: rebuild docs/screenshots/*.png (home, talk and follow pages, desktop and phone) from the
 ## demo talks in a throwaway database
 screenshots: $(VENV)/.requirements-browser
 	@$(NEED_CHROMIUM)

@@ -1,10 +1,14 @@
-"""Take the README's screenshots: the home page and a talk page, on a desktop and on a phone.
+"""Take the README's screenshots: the home page, a talk page and the follow page, on a desktop
+and on a phone.
 
 Run it with `make screenshots` (or `.venv/bin/python docs/screenshots.py` once
 requirements-browser.txt is installed). It builds a throwaway SQLite database with the demo
 talks, serves it the way production does (gunicorn, DEBUG off, collected static files), and
-writes docs/screenshots/{home,talk}-{desktop,phone}.png. Nothing outside a temporary folder
-and those four files is touched; a `.env` in the project is not read.
+writes docs/screenshots/{home,talk,follow}-{desktop,phone}.png. Nothing outside a temporary
+folder and those six files is touched; a `.env` in the project is not read.
+
+`docs/screenshots.py --all DIR` writes whole pages, the series page too, into DIR instead: for
+looking over a change of design.
 """
 
 import os
@@ -25,9 +29,19 @@ sys.path.insert(0, str(ROOT))
 from tests.browser.chromium import DESKTOP, PHONE, launch_chromium  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
+ZONE = "Europe/London"  # the site's, and the visitor's: the header then offers no other
 SCREENS = {"desktop": {"viewport": DESKTOP}, "phone": {"viewport": PHONE, "is_mobile": True}}
-# A talk the screenshots can show off: announced, with speakers.
-TALK_LINK = ".talk:not(.is-cancelled):has(.speakers) .talk-title a"
+# A talk the screenshots can show off: announced, with speakers and an abstract; in a room and
+# online if there is one.
+ANNOUNCED = ".talk:not(.is-cancelled):has(.speakers a):has(.snippet)"
+TALK_LINKS = (f"{ANNOUNCED}:has(.venue + .attendance) .talk-title a", f"{ANNOUNCED} .talk-title a")
+# The pages shown, by name; "talk" is found on the home page.
+PAGES = {
+    "home": "/",
+    "talk": None,
+    "follow": "/follow/?series=computational-biology-seminar&series=machine-learning-reading-group",
+}
+MORE_PAGES = {"series": "/series/algebra-and-geometry-colloquium/", "archive": "/archive/"}
 
 
 def free_port() -> int:
@@ -62,6 +76,7 @@ def serve_demo(tmp: Path, port: int) -> subprocess.Popen:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "LOG_LEVEL": "WARNING",
+        "TIME_ZONE": ZONE,
     }
     for command in (["migrate"], ["load_demo"], ["collectstatic", "--no-input"]):
         subprocess.run(
@@ -81,36 +96,42 @@ def serve_demo(tmp: Path, port: int) -> subprocess.Popen:
     return server
 
 
-def take_screenshots(base_url: str) -> list[Path]:
-    OUT.mkdir(exist_ok=True)
+def take_screenshots(base_url: str, pages=PAGES, out=OUT, full_page=False) -> list[Path]:
+    out.mkdir(exist_ok=True)
     written = []
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         for screen, options in SCREENS.items():
-            context = browser.new_context(base_url=base_url, color_scheme="light", **options)
+            context = browser.new_context(
+                base_url=base_url, color_scheme="light", timezone_id=ZONE, **options
+            )
             page = context.new_page()
             page.goto("/")
-            talk_path = page.locator(TALK_LINK).first.get_attribute("href")
-            for name, path in (("home", "/"), ("talk", talk_path)):
+            talk = next(page.locator(s) for s in TALK_LINKS if page.locator(s).count()).first
+            paths = {**pages, "talk": talk.get_attribute("href")}
+            for name, path in paths.items():
                 page.goto(path)
-                written.append(OUT / f"{name}-{screen}.png")
-                page.screenshot(path=written[-1])
+                written.append(out / f"{name}-{screen}.png")
+                page.screenshot(path=written[-1], full_page=full_page)
             context.close()
         browser.close()
     return written
 
 
 def main() -> None:
+    options = {}
+    if sys.argv[1:2] == ["--all"]:
+        options = {"pages": PAGES | MORE_PAGES, "out": Path(sys.argv[2]), "full_page": True}
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         server = serve_demo(Path(tmp), port)
         try:
-            written = take_screenshots(f"http://127.0.0.1:{port}")
+            written = take_screenshots(f"http://127.0.0.1:{port}", **options)
         finally:
             server.terminate()
             server.wait(timeout=30)
     for path in written:
-        print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KiB")
+        print(f"{path}  {path.stat().st_size // 1024} KiB")
 
 
 if __name__ == "__main__":

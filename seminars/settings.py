@@ -201,6 +201,11 @@ STORAGES = {
 }
 
 SITE_NAME = env("SITE_NAME", default="Seminars")
+# Branding: a logo (a static file or a path on this site), an accent palette by name (one of
+# seminars.context_processors.ACCENTS) and a line of plain text at the foot of every page.
+SITE_LOGO = env("SITE_LOGO", default="")
+SITE_ACCENT = env("SITE_ACCENT", default="blue")
+SITE_FOOTER = env("SITE_FOOTER", default="")
 # Domain part of the iCalendar UIDs of talks created here; keep it the same forever.
 UID_DOMAIN = env("UID_DOMAIN", default="seminars.localhost")
 # Calendar URLs added in the admin are fetched only from public addresses; hosts named here

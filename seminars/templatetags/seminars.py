@@ -6,6 +6,7 @@ import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
@@ -115,6 +116,84 @@ def talk_time(talk, show_date=True):
         getattr(start.tzinfo, "key", "UTC"),  # a ZoneInfo's name, else the UTC fallback
         date_format(start, "T"),
     )
+
+
+@register.simple_tag
+def day_heading(day: dt.date) -> str:
+    """A day's heading in a list: the date, its year only when not this year's, and its cue."""
+    today = timezone.localdate()
+    text = _time(day, date_format(day, "l j F" if day.year == today.year else "l j F Y"))
+    return format_html("{}{}", text, _cue(day, today))
+
+
+@register.simple_tag
+def talk_cue(talk) -> str:
+    """The cue of a talk's day, for lists that give each talk its date."""
+    return _cue(talk_day(talk, timezone.get_current_timezone()), timezone.localdate())
+
+
+def day_cue(day: dt.date, today: dt.date) -> str:
+    """What `day` is to someone whose date is `today`: "Today", "Tomorrow", "Yesterday",
+    "This week" (a later day of the same Monday-to-Sunday week), or ""."""
+    days = (day - today).days
+    cue = {0: "Today", 1: "Tomorrow", -1: "Yesterday"}.get(days, "")
+    if days > 1 and day.isocalendar()[:2] == today.isocalendar()[:2]:
+        cue = "This week"
+    return cue
+
+
+def _cue(day: dt.date, today: dt.date) -> str:
+    cue = day_cue(day, today)
+    return format_html(' <span class="cue">{}</span>', cue) if cue else ""
+
+
+@register.simple_tag
+def talk_date(talk) -> str:
+    """The day a talk took (or takes) place, written out, in the active zone (talk_day())."""
+    day = talk_day(talk, timezone.get_current_timezone())
+    return _time(day, date_format(day, "l j F Y"))
+
+
+@register.filter
+def talk_state(talk) -> str:
+    """Where a talk is now: "past" when over, "live" while in progress, else "" (to come)."""
+    now = timezone.now()
+    if (talk.end or talk.start) < now:
+        return "past"
+    return "live" if talk.start <= now else ""
+
+
+@register.simple_tag(takes_context=True)
+def other_speakers(context, talk) -> list:
+    """The talk's speakers but the page's own (`page_speaker`), whom it need not name."""
+    own = context.get("page_speaker")
+    return [s for s in talk.speaker_list if not own or s.pk != own.pk]
+
+
+@register.filter
+def snippet(text: str, length: int = 140) -> str:
+    """The start of `text` as one line of plain text (about two in a list): whole sentences
+    when one ends in the second half of `length` characters, else whole words and "…"."""
+    line = " ".join((text or "").split())
+    if len(line) <= length:
+        return line
+    cut = line[: length + 1]
+    sentence = max(cut.rfind(f"{mark} ") for mark in ".?!")
+    if sentence >= length // 2:
+        return cut[: sentence + 1]
+    cut = cut.rsplit(" ", 1)[0] if " " in cut else line[:length]
+    return cut.rstrip(" ,.;:–—-") + "…"
+
+
+@register.simple_tag(takes_context=True)
+def nav_link(context, view_name: str, label: str, section: str) -> str:
+    """A link of the main navigation. The page's section (the view's `nav`) is marked with
+    `aria-current`: "page" on the section's own address, "true" on the pages within it."""
+    url = reverse(view_name)
+    if context.get("nav") != section:
+        return format_html('<a href="{}">{}</a>', url, label)
+    current = "page" if context["request"].path == url else "true"
+    return format_html('<a href="{}" aria-current="{}">{}</a>', url, current, label)
 
 
 @register.simple_tag

@@ -2,6 +2,7 @@
 
 import pytest
 
+from seminars.context_processors import ACCENTS
 from tests.browser.contrast import contrast_ratio
 
 SERIOUS = ("serious", "critical")
@@ -30,6 +31,18 @@ def test_page_has_no_serious_or_critical_axe_violations(
 ):
     page = open_page(page_path, color_scheme=color_scheme)
     assert axe_violations(page, axe_source) == []
+
+
+@pytest.mark.parametrize("accent", ACCENTS[1:])  # the first, the default, is checked above
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_every_accent_palette_has_no_serious_or_critical_axe_violations(
+    open_page, page_urls, axe_source, settings, accent, color_scheme
+):
+    settings.SITE_ACCENT = accent
+    for name in ("home", "past talk", "series"):
+        page = open_page(page_urls[name], color_scheme=color_scheme)
+        assert page.locator("html").get_attribute("data-accent") == accent
+        assert axe_violations(page, axe_source) == [], name
 
 
 def test_axe_reports_an_image_without_alt_text_as_critical(open_page, axe_source):

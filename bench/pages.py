@@ -42,7 +42,6 @@ def _fill(size: int) -> dict[str, str]:
         "/": "/",
         "talk page": Talk.objects.upcoming().first().get_absolute_url(),
         "series page": Series.objects.get().get_absolute_url(),
-        "search": "/search/?q=graphs+spectra",
     }
 
 

@@ -31,7 +31,7 @@ def upcoming(request):
     talks = Talk.objects.upcoming().with_speakers()
     series = None
     if request.GET.get("series"):
-        series = get_object_or_404(Series, slug=request.GET["series"])
+        series = get_object_or_404(Series.objects.by_slugs([request.GET["series"]]))
         talks = talks.filter(series=series)
     page = _page(request, talks)
     return render(
@@ -115,7 +115,9 @@ def series_list(request):
 
 @cached_page
 def series_detail(request, slug):
-    series = get_object_or_404(Series, slug=slug)
+    series = Series.objects.filter(slug=slug).first()
+    if series is None:  # a renamed series' old address
+        return redirect(get_object_or_404(Series.objects.by_slugs([slug])), permanent=True)
     talks = series.talks.with_speakers()
     return render(
         request,
@@ -149,7 +151,7 @@ def speaker_detail(request, slug):
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
     # Search results are counted: "12 talks found" is worth one query.
-    results = search_talks(Talk.objects.with_speakers(), query) if query else None
+    results = search_talks(query) if query else None
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page")) if query else None
     return render(
         request,

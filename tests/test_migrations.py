@@ -9,7 +9,6 @@ from django.apps import apps
 
 from seminars.models import Speaker
 from seminars.names import name_key
-from seminars.search import TALK_TEXT_INDEX
 from tests.factories import make_speaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "seminars" / "migrations"
@@ -36,12 +35,6 @@ def test_migration_imports_nothing_of_the_project_but_field_defaults(path):
 
     # Django writes a field's callable default as a reference to it (new_talk_uid).
     assert project <= {"seminars.models"}
-
-
-def test_search_index_migration_creates_the_index_the_search_uses():
-    copied = migration("0005_talk_text_search_index").TALK_TEXT_INDEX
-
-    assert copied.deconstruct() == TALK_TEXT_INDEX.deconstruct()
 
 
 @pytest.mark.parametrize("name", NAMES)

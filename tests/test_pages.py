@@ -291,40 +291,6 @@ def test_speaker_page_lists_their_talks(client):
     assert "Rings" in page and "Ideals" in page and "Someone else" not in page
 
 
-# Search
-
-
-@pytest.mark.parametrize(
-    "query", ["quantum", "Noether", "Topology Seminar", "Hall 7", "quantum noether"]
-)
-def test_search_finds_talks_by_title_abstract_speaker_series_and_venue(client, query):
-    series = make_series("Topology Seminar")
-    make_talk(
-        title="Quantum groups",
-        abstract="About braids.",
-        speakers=[make_speaker("Emmy Noether")],
-        series=series,
-        venue="Hall 7",
-    )
-    make_talk(title="Unrelated", abstract="Nothing here.")
-    page = html(client.get("/search/", {"q": query}))
-    assert "Quantum groups" in page
-    assert "Unrelated" not in page
-    assert "1 talk found" in page
-
-
-def test_search_with_no_match_says_so(client):
-    make_talk(title="Something")
-    page = html(client.get("/search/", {"q": "zzzz"}))
-    assert "0 talks found" in page
-    assert "Nothing matches" in page
-
-
-def test_empty_search_shows_just_the_form(client):
-    page = html(client.get("/search/"))
-    assert 'name="q"' in page and "found" not in page
-
-
 # Feeds declared, sitemap, robots
 
 
@@ -449,26 +415,6 @@ def test_server_error_page_renders_in_the_site_style(rf):
     assert "/static/seminars/site.css" in body
 
 
-@pytest.mark.parametrize("query", ["quant", "QUANTUM groups", "braids"])
-def test_search_matches_word_prefixes_in_any_case(client, query):
-    make_talk(title="Quantum groups", abstract="About braids.")
-    make_talk(title="Unrelated")
-    page = html(client.get("/search/", {"q": query}))
-    assert "Quantum groups" in page and "Unrelated" not in page
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search")
-def test_postgres_search_uses_the_full_text_index():
-    from seminars.search import _matching_ids_full_text
-
-    sql, params = _matching_ids_full_text("quantum").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "talk_text_search_idx" in plan
-
-
 # Addresses no page has: 404, never 500
 
 
@@ -491,12 +437,6 @@ def test_page_numbers_and_years_beyond_any_talk_are_404s(client, url):
     response = client.get(url)
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
-
-
-def test_search_with_a_page_number_beyond_the_results_shows_the_last_page(client):
-    make_talk(title="Quantum groups")
-    page = html(client.get("/search/", {"q": "quantum", "page": "9" * 30}))
-    assert "Quantum groups" in page and "1 talk found" in page
 
 
 def test_archive_lists_only_years_with_past_talks(client):

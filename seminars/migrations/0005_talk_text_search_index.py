@@ -2,8 +2,8 @@
 
 It is created through the schema editor from the same expression the search uses, so the
 planner can match the two; other databases search without it. The expression is copied from
-seminars/search.py (TALK_TEXT_INDEX) as it was, so that the migration stands alone;
-tests/test_migrations.py checks that the two still agree.
+seminars/search.py (TALK_TEXT_INDEX) as it was, so that the migration stands alone.
+Migration 0011 replaces it with a search table kept up to date by triggers.
 """
 
 from django.contrib.postgres.indexes import GinIndex

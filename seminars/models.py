@@ -40,9 +40,16 @@ def talk_counts(now: dt.datetime | None = None) -> dict:
     }
 
 
+def _keep_order(queryset):
+    # Django leaves Meta.ordering out of GROUP BY queries: say it, or PostgreSQL picks one.
+    if queryset.query.order_by:
+        return queryset
+    return queryset.order_by(*queryset.model._meta.ordering)
+
+
 class SeriesQuerySet(models.QuerySet):
     def with_talk_counts(self, now=None):
-        return self.annotate(**talk_counts(now))
+        return _keep_order(self.annotate(**talk_counts(now)))
 
     def by_slugs(self, slugs) -> "SeriesQuerySet":
         """The series with these slugs, current or old ones; unknown slugs are ignored."""
@@ -111,7 +118,7 @@ class SpeakerQuerySet(models.QuerySet):
         return self.filter(name_key=name_key(name))
 
     def with_talk_counts(self, now=None):
-        return self.annotate(**talk_counts(now))
+        return _keep_order(self.annotate(**talk_counts(now)))
 
 
 class Speaker(models.Model):

@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from .ics.records import FIRST_YEAR, LAST_YEAR, in_supported_years
-from .models import Series, Speaker, Talk, TalkSpeaker, upcoming_condition
+from .models import SHOWABLE, Series, Speaker, Talk, TalkSpeaker, upcoming_condition
 from .organisers import (
     OrganisedSeriesAdmin,
     OrganisedSeriesFilter,
@@ -128,13 +128,6 @@ class WhenFilter(admin.SimpleListFilter):
         if self.value() == "past":
             return queryset.past()
         return queryset
-
-
-# Instants a day or more from either end of what a datetime holds: every zone's clock shows them.
-SHOWABLE = (
-    dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=1),
-    dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=1),
-)
 
 
 class TalkChangeList(ChangeList):

@@ -22,6 +22,14 @@ from .slugs import slug_for
 LONGEST_RUNNING = dt.timedelta(days=90)
 
 
+# Instants a day or more from either end of what a datetime holds: every zone's clock shows
+# them, so converting them to any zone stays in range.
+SHOWABLE = (
+    dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=1),
+    dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=1),
+)
+
+
 def upcoming_condition(now: dt.datetime, via: str = "") -> Q:
     """Talks not yet over at `now`, in progress included: the one definition of "upcoming".
 
@@ -216,18 +224,28 @@ class TalkQuerySet(models.QuerySet):
         return self.with_finish().filter(start__lt=now, finish__lt=now).order_by("-start", "-id")
 
     def years(self) -> list[int]:
-        """The years of the site's zone that have talks, latest first, in one query.
+        """The years of the current zone that have talks, latest first, in one query.
 
         A talk within a day of the ends of what a datetime holds may fall before year 1 or
         after year 9999 in the site's zone; it counts in the first or the last year.
         """
-        # Converting an instant at least a day from either end to any zone stays in range.
-        first = dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
-        last = dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=1)
+        first, last = SHOWABLE
         start = Least(Greatest("start", Value(first)), Value(last))
         year = Trunc(start, "year", output_field=models.DateTimeField())
         starts = self.annotate(year=year).values_list("year", flat=True).distinct()
         return [d.year for d in starts.order_by("-year")]
+
+    def in_year(self, year: int):
+        """Talks starting in `year` of the current zone, counted as `years()` counts them: the
+        first and last years a datetime holds reach to the ends of time. (Django's
+        `start__year` fails on both: its bounds leave range.)"""
+        zone = timezone.get_current_timezone()
+        talks = self
+        if year > dt.MINYEAR:
+            talks = talks.filter(start__gte=dt.datetime(year, 1, 1, tzinfo=zone))
+        if year < dt.MAXYEAR:
+            talks = talks.filter(start__lt=dt.datetime(year + 1, 1, 1, tzinfo=zone))
+        return talks
 
     def in_calendar_window(self, *, past, keep_cancelled, now=None):
         """Talks a calendar feed carries: those not over before `now - past`, except talks

@@ -1,10 +1,8 @@
 """Public pages. Each view asks a QuerySet method and renders; nothing more."""
 
-import datetime as dt
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,21 +46,6 @@ def upcoming(request):
     )
 
 
-def _in_year(year: int) -> Q:
-    """Talks starting in `year` of the site's zone.
-
-    Counted as `TalkQuerySet.years()` counts them: the first and last years a datetime holds
-    reach to the ends of time. (Django's `start__year` fails on both: its bounds leave range.)
-    """
-    zone = timezone.get_current_timezone()
-    condition = Q()
-    if year > dt.MINYEAR:
-        condition &= Q(start__gte=dt.datetime(year, 1, 1, tzinfo=zone))
-    if year < dt.MAXYEAR:
-        condition &= Q(start__lt=dt.datetime(year + 1, 1, 1, tzinfo=zone))
-    return condition
-
-
 @cached_page
 def archive(request, year=None):
     years = Talk.objects.past().years()
@@ -70,7 +53,7 @@ def archive(request, year=None):
     if year is not None:
         if year not in years:
             raise Http404("No past talks that year.")
-        talks = talks.filter(_in_year(year))
+        talks = talks.in_year(year)
     page = _page(request, talks)
     return render(
         request,

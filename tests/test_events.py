@@ -51,13 +51,13 @@ RUNAWAY_RULES = [
 
 
 def _events_in_child(data: bytes) -> dict:
-    """Read `data` in a separate process capped at 1 GB of memory; return what it printed.
-
-    A process of its own, so that a regression fails this test instead of eating the machine.
+    """Read `data` in a separate process capped at 1 GB of memory and two minutes; return what
+    it printed. A regression to minutes and gigabytes fails there instead of eating the machine
+    (bench/ measures how long these take; here only the outcome is asserted).
     """
     script = textwrap.dedent(
         """
-        import datetime as dt, json, resource, sys, time
+        import datetime as dt, json, resource, sys
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
         import django, os
         os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
@@ -67,15 +67,13 @@ def _events_in_child(data: bytes) -> dict:
         from seminars.ics.events import calendar_events
         now = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
         notices = []
-        began = time.monotonic()
         records = calendar_events(
             icalendar.Calendar.from_ical(sys.stdin.buffer.read()),
             site_tz=ZoneInfo("Europe/London"), now=now, horizon=now + dt.timedelta(days=365),
             max_occurrences=1000, notices=notices,
         )
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         print(json.dumps({
-            "records": len(records), "seconds": time.monotonic() - began, "peak_mb": peak,
+            "records": len(records),
             "notices": [str(n) for n in notices],
         }))
         """
@@ -98,8 +96,6 @@ def test_a_runaway_recurrence_is_skipped_or_capped_with_a_notice_naming_its_uid(
     assert notices, result
     # The runaway event adds at most the cap; the plain event beside it is always read.
     assert 1 <= result["records"] <= 1001
-    # Generous bounds that only a regression to minutes and gigabytes would cross.
-    assert result["seconds"] < 60 and result["peak_mb"] < 1000, result
 
 
 def test_a_rule_whose_interval_is_zero_is_skipped_as_invalid():

@@ -99,11 +99,9 @@ def focus_problems(state) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("color_scheme", ["light", "dark"])
-def test_tab_reaches_every_link_and_control_in_order_with_a_visible_outline(
-    open_page, page_path, color_scheme
-):
-    page = open_page(page_path, color_scheme=color_scheme)
+def tab_through(page) -> tuple[int, list[int], dict[int, list[str]]]:
+    """Press Tab once per focusable element: (how many there are, the index of each one
+    reached in turn, the focus problems of each that has any)."""
     count = page.locator(FOCUSABLE).count()
     reached, problems = [], {}
     for _ in range(count):
@@ -112,6 +110,15 @@ def test_tab_reaches_every_link_and_control_in_order_with_a_visible_outline(
         reached.append(state["index"])
         if found := focus_problems(state):
             problems[state["index"]] = found
+    return count, reached, problems
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_tab_reaches_every_link_and_control_in_order_with_a_visible_outline(
+    open_page, page_path, color_scheme
+):
+    page = open_page(page_path, color_scheme=color_scheme)
+    count, reached, problems = tab_through(page)
     assert count >= 7  # the skip link, the header's five and the footer's one at least
     assert reached == list(range(count))
     assert problems == {}

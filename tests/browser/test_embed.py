@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.browser.contrast import relative_luminance
-from tests.browser.test_accessibility import FOCUS_STATE, FOCUSABLE, axe_violations, focus_problems
+from tests.browser.test_accessibility import axe_violations, tab_through
 from tests.browser.test_html_validity import nu_errors
 
 EMBEDS = {
@@ -136,14 +136,7 @@ def test_tab_reaches_every_link_of_an_embed_in_order_with_a_visible_outline(
     open_page, embed_path, color_scheme
 ):
     page = open_page(embed_path, color_scheme=color_scheme)
-    count = page.locator(FOCUSABLE).count()
-    reached, problems = [], {}
-    for _ in range(count):
-        page.keyboard.press("Tab")
-        state = page.evaluate(FOCUS_STATE, FOCUSABLE)
-        reached.append(state["index"])
-        if found := focus_problems(state):
-            problems[state["index"]] = found
+    count, reached, problems = tab_through(page)
     assert count >= 1
     assert reached == list(range(count))
     assert problems == {}

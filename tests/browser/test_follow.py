@@ -8,7 +8,7 @@ import pytest
 
 from seminars.feeds import MAX_CHOSEN_SERIES
 from tests.browser.chromium import PHONE
-from tests.browser.test_accessibility import FOCUS_STATE, FOCUSABLE, axe_violations, focus_problems
+from tests.browser.test_accessibility import axe_violations, tab_through
 from tests.browser.test_html_validity import nu_errors
 from tests.browser.test_layout import WIDTHS
 from tests.factories import make_series
@@ -172,14 +172,7 @@ def test_page_has_no_serious_or_critical_axe_violations(
 
 def test_tab_reaches_every_link_and_control_in_order_with_a_visible_outline(open_page, page_path):
     page = open_page(page_path, timezone_id="Australia/Sydney")
-    count = page.locator(FOCUSABLE).count()
-    reached, problems = [], {}
-    for _ in range(count):
-        page.keyboard.press("Tab")
-        state = page.evaluate(FOCUS_STATE, FOCUSABLE)
-        reached.append(state["index"])
-        if found := focus_problems(state):
-            problems[state["index"]] = found
+    count, reached, problems = tab_through(page)
     assert reached == list(range(count))
     assert problems == {}
 

@@ -8,21 +8,20 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, models, transaction
-from django.db.models import ExpressionWrapper, F, Q
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from .caching import content_changed
 from .ics.dialects import dialect_for
 from .ics.events import calendar_events
 from .ics.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetched, FetchError, fetch, is_url
 from .ics.read import NotACalendar, calendar_description, calendar_name, read_calendars
 from .ics.sync import SyncResult, sync_records
-from .models import FeedSource, Series, Talk
+from .models import STDIN_PREFIX, UPLOAD_PREFIX, FeedSource, Series, Talk
 from .slugs import slug_for, unique_slug
 
 logger = logging.getLogger(__name__)
@@ -34,7 +33,9 @@ _SERIES_NAME_LENGTH = Series._meta.get_field("name").max_length
 class ImportOptions:
     """How to import a source; the defaults are the command's and the admin's."""
 
-    series: str = ""  # name or slug; else the source's series, else the X-WR-CALNAME
+    # The series itself (the admin, --all), or a name or slug (--series); else the source's
+    # series, else the calendar's X-WR-CALNAME.
+    series: Series | str = ""
     dry_run: bool = False
     strict: bool = False
     take_over: bool = False  # talks of another source in the same series become this one's
@@ -43,12 +44,17 @@ class ImportOptions:
     max_occurrences: int = 1000
     max_bytes: int = DEFAULT_MAX_BYTES
     timeout: float = DEFAULT_TIMEOUT
+    # Bounds for an import run inside a request (the admin's): events in the calendar, and
+    # seconds from the start of the import (a preview stops there and says so).
+    max_events: int | None = None
+    time_limit: float | None = None
 
 
 @dataclass
 class ImportReport:
     location: str
     error: str = ""
+    busy: str = ""  # why the import was skipped without failing (another import writes)
     not_modified: bool = False
     series: str = ""
     moved: int = 0  # talks moved from `moved_from`, the series the source had before
@@ -64,15 +70,12 @@ class ImportFailed(Exception):
     """The source cannot be imported; str() is one line for the user."""
 
 
-# A calendar uploaded in the admin is recorded under this prefix, its bytes on the source.
-UPLOAD_PREFIX = "upload:"
-
-
-def source_location(location: str, *, series: str = "") -> str:
+def source_location(location: str, *, series: Series | str = "") -> str:
     """How a source is recorded: URLs and uploads as given, files by absolute path, stdin
     per series."""
     if location == "-":
-        return f"stdin:{slug_for(series)}" if series else "stdin"
+        slug = series.slug if isinstance(series, Series) else slug_for(series)
+        return f"{STDIN_PREFIX}:{slug}" if slug else STDIN_PREFIX
     if is_url(location) or location.startswith(UPLOAD_PREFIX):
         return location
     return os.path.abspath(location)
@@ -82,7 +85,9 @@ def import_source(location: str, options: ImportOptions, *, stdin=None, progress
     """Fetch and import one source; return its report (never raises for bad input).
 
     Writes the talks, speakers and series the calendar asks for, and records the run on the
-    source's FeedSource row (unless it is a dry run).
+    source's FeedSource row (unless it is a dry run). A source is recorded only by an import
+    that succeeds: a failure is recorded on a source imported before, and otherwise only
+    reported.
     """
     recorded = source_location(location, series=options.series)
     report = ImportReport(location=recorded)
@@ -107,6 +112,17 @@ def import_source(location: str, options: ImportOptions, *, stdin=None, progress
         )
     except (FetchError, ImportFailed) as error:
         report.error = str(error)
+    except OperationalError as error:
+        if not _is_sqlite_lock(error):
+            logger.exception("import of %s failed in the database", recorded)
+            report.error = f"database error, nothing imported: {_first_line(error)}"
+        else:
+            # SQLite has one writer at a time; another import (or a long save) holds it.
+            # Nothing went wrong with this source, so nothing is recorded against it.
+            report.busy = (
+                "skipped: another import is writing to the database; nothing imported, "
+                "run it again later"
+            )
     except DatabaseError as error:
         logger.exception("import of %s failed in the database", recorded)
         report.error = f"database error, nothing imported: {_first_line(error)}"
@@ -119,7 +135,7 @@ def import_source(location: str, options: ImportOptions, *, stdin=None, progress
 
 
 def _fetch(location: str, source: FeedSource | None, options: ImportOptions, stdin) -> Fetched:
-    if location.startswith(UPLOAD_PREFIX):
+    if FeedSource.kind_for(location) == FeedSource.Kind.UPLOAD:
         if source is None or source.upload is None:
             raise ImportFailed("the uploaded calendar is missing: upload it again")
         return Fetched(data=bytes(source.upload))
@@ -150,11 +166,12 @@ def import_data(
 ) -> ImportReport:
     """Import calendar bytes as the source `location`; raise ImportFailed with nothing written."""
     report = report or ImportReport(location=location)
+    started = time.monotonic()
     now = timezone.now()
     existing = FeedSource.objects.filter(location=location).select_related("series").first()
-    # The series the source is in stands for the same series named again (as --all does).
-    known = existing.series.name if existing and existing.series else ""
-    fingerprint = _fingerprint(data, options, now, series=options.series or known)
+    known = existing.series if existing and existing.series else None
+    wanted = _series_wanted(options.series, known)
+    fingerprint = _fingerprint(data, options, now, series=wanted or known)
     if not options.force and existing and existing.fingerprint == fingerprint:
         # The same bytes with the same options on the same day give the same talks: the
         # cheapest sync is none. (A URL's server may not answer 304 for unchanged bytes.)
@@ -163,15 +180,20 @@ def import_data(
             FeedSource.objects.filter(pk=existing.pk).update(last_run=now)
         return report
     notices = report.result.notices
+    if options.max_events is not None:
+        _check_event_count(data.upper().count(b"BEGIN:VEVENT"), options.max_events, "events")
     try:
         calendars = read_calendars(data, notices)
     except NotACalendar as error:
         raise ImportFailed(str(error)) from error
+    _check_time(started, options, "reading the calendar")
 
     # A source stays in its series, even when the calendar renames itself, unless told.
-    series_name = options.series or known or calendar_name(calendars)[:_SERIES_NAME_LENGTH]
-    if not series_name:
-        raise ImportFailed("no series: pass --series NAME (the calendar has no X-WR-CALNAME)")
+    if wanted is None and known is None:
+        name = calendar_name(calendars)[:_SERIES_NAME_LENGTH].strip()
+        if not name:
+            raise ImportFailed("no series: pass --series NAME (the calendar has no X-WR-CALNAME)")
+        wanted = _series_wanted(name, None)
 
     horizon = now + dt.timedelta(days=options.horizon_days)
     site_tz = ZoneInfo(settings.TIME_ZONE)
@@ -189,13 +211,28 @@ def import_data(
         )
         skipped.update(n.uid for n in notices[before:] if n.skipped)
         records.extend(dialect.refine(event) for event in events)
+        _check_time(started, options, f"reading {len(records):,} events")
+    if options.max_events is not None:
+        _check_event_count(len(records), options.max_events, "talks (with repetitions)")
+
+    def tick(done, total):
+        _check_time(started, options, f"saving {done:,} of {total:,} talks")
+        if progress:
+            progress(done, total)
 
     with transaction.atomic():
-        series = _series(series_name, description=calendar_description(calendars))
-        source = _locked_source(location, series)
-        if source.series_id != series.pk:
+        source = _locked_source(location)
+        series = wanted or known
+        created_series = None
+        if isinstance(series, str):
+            series = created_series = _new_series(
+                series, description=calendar_description(calendars)
+            )
+        if source.series_id is None:
+            source.series = series
+        elif source.series_id != series.pk:
             report.moved_from = source.series.name
-            report.moved = _move_source(source, series)
+            report.moved = _move_source(source, series, now=now)
         result = sync_records(
             records,
             source=source,
@@ -203,8 +240,13 @@ def import_data(
             skipped_uids=skipped,
             take_over=options.take_over,
             now=now,
-            progress=progress,
+            progress=tick,
         )
+        if created_series is not None and not series.talks.exists():
+            # Nothing went into the series this import would have made: a series with no talk
+            # is made when its first talk comes.
+            source.series = None
+            series.delete()
         result.notices = notices + result.notices
         result.skipped += len(skipped)
         report.result, report.series = result, series.name
@@ -213,7 +255,7 @@ def import_data(
         source.last_run = source.last_success = now
         source.last_error = ""
         source.etag, source.last_modified = etag, last_modified
-        source.fingerprint = _fingerprint(data, options, now, series=series.name)
+        source.fingerprint = _fingerprint(data, options, now, series=source.series)
         source.created_count = result.created
         source.updated_count = result.updated
         source.unchanged_count = result.unchanged
@@ -230,11 +272,14 @@ def import_data(
 IMPORTER_VERSION = 1
 
 
-def _fingerprint(data: bytes, options: ImportOptions, now: dt.datetime, *, series: str) -> str:
+def _fingerprint(data: bytes, options: ImportOptions, now: dt.datetime, *, series) -> str:
     """What decides an import's outcome besides the database: bytes, options, the series and
     the day (recurrences are expanded from today to the horizon)."""
     digest = hashlib.sha256(data)
-    decisive = dataclasses.replace(options, series=series, dry_run=False, force=False)
+    series = series.pk if isinstance(series, Series) else series  # or the name of a new one
+    decisive = dataclasses.replace(
+        options, series=series, dry_run=False, force=False, time_limit=None
+    )
     today = timezone.localdate(now)
     digest.update(repr((IMPORTER_VERSION, decisive, today, settings.TIME_ZONE)).encode())
     return digest.hexdigest()
@@ -245,66 +290,81 @@ def _first_line(error) -> str:
     return text.splitlines()[0][:200] if text else type(error).__name__
 
 
-def _series(name: str, *, description: str = "") -> Series:
-    """The series called `name` (or with that slug), created when missing."""
-    series = Series.objects.filter(Q(name__iexact=name) | Q(slug=name)).first()
-    if series is None:
-        slug = slug_for(name, max_length=Series._meta.get_field("slug").max_length)
-        series = Series.objects.filter(slug=slug).first()
-    if series is None:
-        try:
-            with transaction.atomic():
-                series = Series.objects.create(
-                    name=name,
-                    slug=unique_slug(Series, name, fallback="series"),
-                    description=description,
-                )
-        except IntegrityError:
-            # A concurrent import created it a moment ago.
-            series = Series.objects.get(name=name)
-    return series
+def _is_sqlite_lock(error: OperationalError) -> bool:
+    return connection.vendor == "sqlite" and "locked" in str(error)
 
 
-def _locked_source(location: str, series: Series) -> FeedSource:
+def _check_event_count(count: int, limit: int, what: str) -> None:
+    if count > limit:
+        raise ImportFailed(
+            f"the calendar has {count:,} {what}, more than the {limit:,} an import here may "
+            "have (IMPORT_MAX_EVENTS); split it, or import it with manage.py import_ics"
+        )
+
+
+def _check_time(started: float, options: ImportOptions, doing: str) -> None:
+    if options.time_limit is not None and time.monotonic() - started > options.time_limit:
+        raise ImportFailed(
+            f"stopped after {options.time_limit:g} s, {doing}: the calendar is too large to "
+            "import here; nothing imported (import it with manage.py import_ics)"
+        )
+
+
+def _series_wanted(wanted: Series | str, known: Series | None) -> Series | str | None:
+    """The series an import was asked for: the one given, the one named, the name itself
+    when no series has it yet (the import creates it), or None when none was asked for.
+
+    Raises ImportFailed when a name matches two series (one's name is another's slug): the
+    import never guesses which.
+    """
+    if isinstance(wanted, Series):
+        return wanted
+    if not wanted:
+        return None
+    if known is not None and wanted in (known.name, known.slug):
+        return known
+    found = Series.objects.matching(wanted)
+    if len(found) > 1:
+        names = " and ".join(f"{s.name!r} (slug {s.slug})" for s in found[:2])
+        raise ImportFailed(
+            f"the series {wanted!r} is ambiguous: it matches {names}; name one by its slug"
+        )
+    return found[0] if found else wanted
+
+
+def _new_series(name: str, *, description: str = "") -> Series:
+    """A new series called `name`; the one a concurrent import just made, if any."""
+    try:
+        with transaction.atomic():
+            return Series.objects.create(
+                name=name,
+                slug=unique_slug(Series, name, fallback="series"),
+                description=description,
+            )
+    except IntegrityError:
+        return Series.objects.get(name=name)
+
+
+def _locked_source(location: str) -> FeedSource:
     """The FeedSource row, locked so that two imports of one source run one after the other."""
     try:
         with transaction.atomic():
-            FeedSource.objects.get_or_create(location=location, defaults={"series": series})
+            FeedSource.objects.get_or_create(location=location)
     except IntegrityError:
         pass  # created by a concurrent import a moment ago
-    source = FeedSource.objects.select_for_update().get(location=location)
-    if source.series_id is None:
-        source.series = series
-    return source
+    return FeedSource.objects.select_for_update().select_related("series").get(location=location)
 
 
-def _move_source(source: FeedSource, series: Series) -> int:
+def _move_source(source: FeedSource, series: Series, *, now: dt.datetime) -> int:
     """Move the source, and its talks still in its old series, to `series`."""
-    moved = Talk.objects.filter(source=source, series_id=source.series_id).update(series=series)
+    # Each talk's calendar entry names its series: a move is a change calendars must see.
+    moved = Talk.objects.filter(source=source, series_id=source.series_id).changed(
+        now, series=series
+    )
     source.series = series
-    if moved:
-        content_changed()  # update() sends no signals
     return moved
 
 
 def _record_failure(location: str, error: str) -> None:
-    now = timezone.now()
-    updated = FeedSource.objects.filter(location=location).update(last_run=now, last_error=error)
-    if not updated:
-        FeedSource.objects.create(location=location, last_run=now, last_error=error)
-
-
-def sources_to_refresh(*, force: bool = False, now: dt.datetime | None = None):
-    """The URL sources due for a sync, for `import_ics --all`: never synced, failed last
-    time, or their interval passed since the last run; every URL source when `force`."""
-    sources = FeedSource.objects.filter(
-        Q(location__startswith="http://")
-        | Q(location__startswith="https://")
-        | Q(location__startswith="webcal://")
-    ).select_related("series")
-    if force:
-        return sources
-    due = ExpressionWrapper(F("last_run") + F("interval"), output_field=models.DateTimeField())
-    return sources.alias(due=due).filter(
-        Q(last_run__isnull=True) | ~Q(last_error="") | Q(due__lte=now or timezone.now())
-    )
+    # Only on a source that exists: a location that never imported is not a source.
+    FeedSource.objects.filter(location=location).update(last_run=timezone.now(), last_error=error)

@@ -7,12 +7,24 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Case, Count, F, Prefetch, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest, Least, Now, Trunc
 from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
+from .ics.fetch import is_url
 from .ics.records import FIRST_YEAR, LAST_YEAR, in_supported_years
 from .names import name_key
 from .slugs import slug_for
@@ -63,6 +75,35 @@ class SeriesQuerySet(models.QuerySet):
         """The series with these slugs, current or old ones; unknown slugs are ignored."""
         return self.filter(Q(slug__in=slugs) | Q(old_slugs__slug__in=slugs)).distinct()
 
+    def listed(self) -> "SeriesQuerySet":
+        """The series visitors are shown: those with talks, organisers or calendar sources.
+
+        An empty series that nobody runs and nothing feeds (the one a source was moved out
+        of, say) is left out, though its page still answers.
+        """
+        return self.filter(
+            Exists(Talk.objects.filter(series=OuterRef("pk")))
+            | Exists(Series.organisers.through.objects.filter(series=OuterRef("pk")))
+            | Exists(FeedSource.objects.filter(series=OuterRef("pk")))
+        )
+
+    def matching(self, name: str) -> list["Series"]:
+        """The series a person means by `name`: by name (any case) or by slug, current or old.
+
+        More than one means `name` is ambiguous (one series' name is another's slug); the
+        caller must say so rather than pick one.
+        """
+        name = name.strip()
+        found = list(
+            self.filter(Q(name__iexact=name) | Q(slug=name) | Q(old_slugs__slug=name))
+            .distinct()
+            .order_by("pk")
+        )
+        if not found:
+            slug = slug_for(name, max_length=Series._meta.get_field("slug").max_length)
+            found = list(self.filter(slug=slug)) if slug else []
+        return found
+
 
 class Series(models.Model):
     name = models.CharField(max_length=200, unique=True)
@@ -94,14 +135,20 @@ class Series(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        old = None
+        old_slug = old_name = None
         if self.pk:
-            old = Series.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            old_slug, old_name = Series.objects.filter(pk=self.pk).values_list(
+                "slug", "name"
+            ).first() or (None, None)
         super().save(*args, **kwargs)
-        if old and old != self.slug:
+        if old_slug and old_slug != self.slug:
             # Links, bookmarks and subscribed calendars keep working through the old slug.
-            SeriesSlug.objects.update_or_create(slug=old, defaults={"series": self})
+            SeriesSlug.objects.update_or_create(slug=old_slug, defaults={"series": self})
             SeriesSlug.objects.filter(slug=self.slug).delete()
+        if old_name is not None and old_name != self.name:
+            # Every talk's calendar entry names its series (CATEGORIES): subscribed calendars
+            # take the new name only with a higher SEQUENCE.
+            self.talks.all().changed()
 
     def get_absolute_url(self):
         return reverse("seminars:series_detail", kwargs={"slug": self.slug})
@@ -157,10 +204,46 @@ class Speaker(models.Model):
         return reverse("seminars:speaker_detail", kwargs={"slug": self.slug})
 
 
+class FeedSourceQuerySet(models.QuerySet):
+    def due(self, *, force: bool = False, now: dt.datetime | None = None):
+        """The URL sources `import_ics --all` syncs: never synced, failed last time, or their
+        interval passed since the last run; every URL source when `force`. Only sources of a
+        series: a source that never imported into one has nothing to keep in sync."""
+        sources = self.filter(kind=FeedSource.Kind.URL, series__isnull=False)
+        sources = sources.select_related("series")
+        if force:
+            return sources
+        due = ExpressionWrapper(F("last_run") + F("interval"), output_field=models.DateTimeField())
+        return sources.alias(due=due).filter(
+            Q(last_run__isnull=True) | ~Q(last_error="") | Q(due__lte=now or timezone.now())
+        )
+
+
+# A calendar uploaded in the admin is recorded under this prefix, its bytes on the source.
+UPLOAD_PREFIX = "upload:"
+STDIN_PREFIX = "stdin"
+DEMO_PREFIX = "demo:"
+
+
 class FeedSource(models.Model):
-    """A calendar that talks are imported from: a URL, a file, or standard input."""
+    """A calendar that talks are imported from: a URL, an uploaded file, a file on the server,
+    standard input or the demo calendar."""
+
+    class Kind(models.TextChoices):
+        URL = "url", "URL"
+        UPLOAD = "upload", "Uploaded file"
+        FILE = "file", "File on the server"
+        STDIN = "stdin", "Standard input"
+        DEMO = "demo", "Demo calendar"
 
     location = models.CharField(max_length=2000, unique=True, help_text="URL or file path.")
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        editable=False,
+        help_text="Where the calendar comes from, decided from the location when the source "
+        "is recorded: only URLs are synced again by `import_ics --all`.",
+    )
     series = models.ForeignKey(
         Series, on_delete=models.SET_NULL, null=True, blank=True, related_name="sources"
     )
@@ -200,11 +283,35 @@ class FeedSource(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
 
+    objects = FeedSourceQuerySet.as_manager()
+
     class Meta:
         ordering = ["location"]
 
     def __str__(self):
         return self.location
+
+    def save(self, *args, **kwargs):
+        if not self.kind:
+            self.kind = self.kind_for(self.location)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def kind_for(cls, location: str) -> str:
+        """The kind of the source recorded as `location` (see importing.source_location)."""
+        if is_url(location):
+            return cls.Kind.URL
+        if location.startswith(UPLOAD_PREFIX):
+            return cls.Kind.UPLOAD
+        if location == STDIN_PREFIX or location.startswith(f"{STDIN_PREFIX}:"):
+            return cls.Kind.STDIN
+        if location.startswith(DEMO_PREFIX):
+            return cls.Kind.DEMO
+        return cls.Kind.FILE
+
+    @property
+    def is_upload(self) -> bool:
+        return self.kind == self.Kind.UPLOAD
 
 
 class TalkQuerySet(models.QuerySet):

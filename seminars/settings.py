@@ -213,6 +213,9 @@ UID_DOMAIN = env("UID_DOMAIN", default="seminars.localhost")
 IMPORT_ALLOWED_HOSTS = env.list("IMPORT_ALLOWED_HOSTS", default=[])
 # The largest calendar an organiser may upload or add as a URL in the admin.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# The most events a calendar imported from the admin may hold (recurring ones counted per
+# occurrence): a request must end in time and in bounded memory. The command has no limit.
+IMPORT_MAX_EVENTS = env.int("IMPORT_MAX_EVENTS", default=10_000)
 
 # Logs go to standard output, one JSON object per line for whatever collects the server's
 # output (plain text for a person when DEBUG is on). Django's request errors go there too:

@@ -20,7 +20,7 @@ class SeriesSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return Series.objects.order_by("pk")
+        return Series.objects.listed().order_by("pk")
 
     def lastmod(self, series):
         return series.updated

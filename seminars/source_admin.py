@@ -13,12 +13,15 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from .ics.fetch import is_url, size_text
-from .importing import UPLOAD_PREFIX, ImportOptions, import_source
-from .models import FeedSource
+from .importing import ImportOptions, import_source
+from .models import UPLOAD_PREFIX, FeedSource
 from .organisers import OrganisedSeriesFilter, OrganiserScopedAdmin, is_site_admin
 
-# A page waits at most this long for a remote calendar (the whole download, not each read).
+# A page waits at most this long for a remote calendar (the whole download, not each read),
+# and its import (or preview) stops after this long, saying so: a request must end before
+# gunicorn's worker timeout (30 s).
 ADMIN_TIMEOUT = 20  # seconds
+ADMIN_TIME_LIMIT = 20  # seconds
 
 
 def _max_bytes() -> int:
@@ -49,7 +52,7 @@ class SourceForm(forms.ModelForm):
         self.fields["file"].help_text = f"At most {size_text(_max_bytes())}."
         if self.instance.pk:  # where a source comes from does not change; its file may
             del self.fields["url"]
-            if not self.instance.location.startswith(UPLOAD_PREFIX):
+            if not self.instance.is_upload:
                 del self.fields["file"]
             else:
                 self.fields["file"].label = "Replace the file"
@@ -104,7 +107,7 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         if obj is None:
             return ["series", "url", "file", "interval"]
         editable = ["series", "interval"]
-        if obj.location.startswith(UPLOAD_PREFIX):
+        if obj.is_upload:
             editable.append("file")
         return [*editable, *self.readonly_fields]
 
@@ -174,11 +177,14 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         if not self.has_change_permission(request, source):
             raise PermissionDenied
         options = ImportOptions(
-            series=source.series.name if source.series else "",
+            # The series itself, never its name, which may be another series' slug.
+            series=source.series or "",
             dry_run=dry_run,
             force=True,  # the organiser asked: "not modified" would show nothing
             timeout=ADMIN_TIMEOUT,
             max_bytes=_max_bytes(),
+            max_events=settings.IMPORT_MAX_EVENTS,
+            time_limit=ADMIN_TIME_LIMIT,
         )
         report = import_source(source.location, options)
         if not dry_run:
@@ -206,6 +212,8 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 def _summary(report) -> str:
     if report.failed:
         return f"failed: {report.error}"
+    if report.busy:
+        return report.busy
     if report.not_modified:
         return "not modified since the last import"
     r = report.result

@@ -39,7 +39,7 @@ def upcoming(request):
             "page": page,
             "talks": page.object_list,
             "series": series,
-            "all_series": Series.objects.only("name", "slug"),
+            "all_series": Series.objects.listed().only("name", "slug"),
             "query": urlencode({"series": series.slug}) if series else "",
             "nav": "upcoming",
         },
@@ -90,7 +90,7 @@ def talk_detail(request, pk, slug=None):
 
 @cached_page
 def series_list(request):
-    series_list = Series.objects.with_talk_counts()
+    series_list = Series.objects.listed().with_talk_counts()
     return render(
         request, "seminars/series_list.html", {"series_list": series_list, "nav": "series"}
     )

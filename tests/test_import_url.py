@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from seminars.models import FeedSource, Talk
+from seminars.models import FeedSource, Series, Talk
 from tests.factories import ics_calendar, ics_event
 from tests.feed_server import Reply
 
@@ -75,17 +75,61 @@ def test_an_html_error_page_served_as_200_is_not_a_calendar(server):
     assert Talk.objects.count() == 0
 
 
-def test_a_new_url_that_fails_is_recorded_and_retried_by_all(server):
+def test_a_new_url_that_fails_is_not_recorded_so_all_does_not_retry_it_forever(server):
     url = f"{server.url}/feed.ics"
     server.replies["/feed.ics"] = Reply(status=503, body=b"down")
-    code, _, err = run_import(url)
+    code, _, err = run_import(url, "--series", "S")
     assert code == 1
-    assert FeedSource.objects.get(location=url).last_error.startswith("HTTP 503")
+    assert f"{url}: failed: HTTP 503" in err
+    assert not FeedSource.objects.exists()
+    assert not Series.objects.exists()
+    code, out, err = run_import("--all")
+    assert (code, out, err) == (
+        1,
+        "",
+        "name at least one SOURCE (a file, - or a URL), or use --all",
+    )
+
+
+def test_a_source_that_fails_after_importing_is_recorded_and_retried_by_all(server):
+    url = f"{server.url}/feed.ics"
     server.replies["/feed.ics"] = Reply(body=FEED)
+    assert run_import(url, "--series", "S")[0] == 0
+    server.replies["/feed.ics"] = Reply(status=503, body=b"down")
+    code, _, err = run_import("--all", "--force")
+    assert code == 1
+    assert f"1 of 1 source(s) failed: {url}" in err
+    assert FeedSource.objects.get(location=url).last_error.startswith("HTTP 503")
+    server.replies["/feed.ics"] = Reply(body=FEED.replace(b"SUMMARY:", b"SUMMARY:New "))
     code, out, _ = run_import("--all")
     assert code == 0, out
-    assert f"{url}: 1 created" in out
+    assert f"{url}: 0 created, 1 updated" in out
     assert FeedSource.objects.get(location=url).last_error == ""
+
+
+def test_all_keeps_syncing_the_others_and_names_the_source_that_failed(server):
+    for name in ("good", "bad"):
+        server.replies[f"/{name}.ics"] = Reply(body=FEED.replace(b"url@x", f"{name}@x".encode()))
+        assert run_import(f"{server.url}/{name}.ics", "--series", name)[0] == 0
+    server.replies["/bad.ics"] = Reply(status=500, body=b"oops")
+    server.replies["/good.ics"] = Reply(body=FEED.replace(b"url@x", b"good2@x"))
+    code, out, err = run_import("--all", "--force")
+    assert code == 1
+    assert f"{server.url}/good.ics: 1 created" in out
+    assert err.splitlines()[-1] == f"1 of 2 source(s) failed: {server.url}/bad.ics"
+
+
+@pytest.mark.parametrize(
+    "scheme", ["webcals://", "WEBCAL://", "HTTP://", "Https://"], ids=lambda s: s[:-3]
+)
+def test_all_syncs_urls_whatever_their_scheme_or_case(scheme):
+    url = f"{scheme}calendar.example.org/feed.ics"
+    source = FeedSource.objects.create(
+        location=url, series=Series.objects.create(name="S", slug="s")
+    )
+    assert source.kind == FeedSource.Kind.URL
+    assert list(FeedSource.objects.due()) == [source]
+    assert list(FeedSource.objects.due(force=True)) == [source]
 
 
 def test_an_over_long_etag_is_not_stored_and_the_source_keeps_syncing(server):
@@ -110,7 +154,8 @@ def test_all_syncs_only_the_sources_whose_interval_has_passed(server):
     hour_ago = timezone.now() - dt.timedelta(hours=1, minutes=1)
     FeedSource.objects.update(last_run=hour_ago)
     FeedSource.objects.filter(location__endswith="daily.ics").update(interval=dt.timedelta(days=1))
-    FeedSource.objects.create(location=f"{server.url}/new.ics")  # never synced
+    # Never synced: added in the admin a moment ago.
+    FeedSource.objects.create(location=f"{server.url}/new.ics", series=Series.objects.get())
     server.seen.clear()
     code, out, _ = run_import("--all")
     assert code == 0, out

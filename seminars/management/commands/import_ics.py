@@ -5,7 +5,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from seminars.importing import ImportOptions, import_source, sources_to_refresh
+from seminars.importing import ImportOptions, import_source
+from seminars.models import FeedSource
 
 DEFAULTS = ImportOptions()
 MB = 1024 * 1024
@@ -102,16 +103,16 @@ class Command(BaseCommand):
         )
         jobs = [(location, base) for location in options["sources"]]
         if options["all"]:
-            for source in sources_to_refresh(force=options["force"]):
-                series = source.series.name if source.series else base.series
-                jobs.append((source.location, dataclasses.replace(base, series=series)))
+            for source in FeedSource.objects.due(force=options["force"]):
+                # The series itself: its name could be another series' slug.
+                jobs.append((source.location, dataclasses.replace(base, series=source.series)))
         if not jobs:
             raise CommandError("name at least one SOURCE (a file, - or a URL), or use --all")
         if options["sources"].count("-") > 1:
             raise CommandError("standard input (-) can be read only once")
 
         progress = self._progress if self.stdout.isatty() else None
-        failed = 0
+        failed = []
         for location, job_options in jobs:
             try:
                 report = import_source(
@@ -123,12 +124,17 @@ class Command(BaseCommand):
                 self.stderr.write(
                     f"{location}: failed: unexpected error: {error} (see --traceback)"
                 )
-                failed += 1
+                failed.append(location)
                 continue
             self._print(report, dry_run=base.dry_run)
-            failed += report.failed
+            if report.failed:
+                failed.append(report.location)
         if failed:
-            raise CommandError(f"{failed} of {len(jobs)} source(s) failed")
+            # The others were imported all the same; say which ones to look at.
+            names = ", ".join(failed[:5]) + (
+                f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+            )
+            raise CommandError(f"{len(failed)} of {len(jobs)} source(s) failed: {names}")
 
     def _progress(self, done, total):
         self.stderr.write(f"\r  {done}/{total} events", ending="")
@@ -142,6 +148,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  conflict: {conflict}")
         if report.failed:
             self.stderr.write(f"{report.location}: failed: {report.error}")
+            return
+        if report.busy:
+            self.stdout.write(f"{report.location}: {report.busy}")
             return
         if report.not_modified:
             self.stdout.write(f"{report.location}: not modified since the last import")

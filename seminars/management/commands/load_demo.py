@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from seminars.demo import demo_calendars
 from seminars.importing import ImportFailed, ImportOptions, import_data
-from seminars.models import Talk
+from seminars.models import DEMO_PREFIX, Talk
 from seminars.slugs import slug_for
 
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         calendars = demo_calendars(today=timezone.localdate(), time_zone=settings.TIME_ZONE)
         locations = []
         for name, data in calendars.items():
-            location = f"demo:{slug_for(name)}"
+            location = f"{DEMO_PREFIX}{slug_for(name)}"
             try:
                 # Forced: a demo run always says what it found, even on the same day.
                 report = import_data(data, location, ImportOptions(series=name, force=True))

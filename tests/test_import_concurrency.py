@@ -1,9 +1,11 @@
 """Two import_ics processes on one source at the same moment: no duplicates, no errors."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 import uuid
+from contextlib import closing
 from urllib.parse import urlsplit
 
 import psycopg
@@ -94,3 +96,36 @@ def test_two_simultaneous_imports_of_one_source_create_no_duplicates(tmp_path, d
         "print(Talk.objects.count(), Speaker.objects.count(), FeedSource.objects.count())",
     )
     assert count.stdout.split() == ["400", "40", "1"], count.stderr
+
+
+def test_an_import_that_cannot_get_sqlites_write_lock_says_so_in_one_line_and_records_no_error(
+    tmp_path,
+):
+    # SQLite has one writer: an import running longer than the lock wait (a big re-import)
+    # holds it. The second import must not fail with a traceback nor blame the source.
+    database = tmp_path / "locked.sqlite3"
+    env = _env(f"sqlite:///{database}?timeout=1")
+    assert manage(env, "migrate", "--no-input", "-v0").returncode == 0
+    feed = tmp_path / "feed.ics"
+    feed.write_bytes(ics_calendar(ics_event("l@x", "Locked", "20300101T100000Z"), name="L"))
+    assert manage(env, "import_ics", str(feed)).returncode == 0
+
+    with closing(sqlite3.connect(database, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # as a long import holds it
+        second = manage(env, "import_ics", str(feed), "--force")
+        other.execute("ROLLBACK")
+
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == (
+        f"{feed}: skipped: another import is writing to the database; nothing imported, "
+        "run it again later"
+    )
+    assert "Traceback" not in second.stderr
+    last_error = manage(
+        env,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from seminars.models import FeedSource; print(repr(FeedSource.objects.get().last_error))",
+    )
+    assert last_error.stdout.strip() == "''"

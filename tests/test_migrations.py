@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
-from seminars.models import Speaker
+from seminars.models import FeedSource, Speaker
 from seminars.names import name_key
-from tests.factories import make_speaker
+from tests.factories import make_series, make_speaker, make_talk
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "seminars" / "migrations"
 NAMES = ["Markus Böck", "MÜLLER", "Gödel", "Michael Kowalski", "Joel", "Zoë Ångström", "张伟"]
@@ -85,3 +85,35 @@ def test_the_series_organiser_text_is_kept_as_its_contact():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "https://example.org/a.ics",
+        "WEBCALS://example.org/a.ics",
+        "upload:logic/a.ics",
+        "stdin",
+        "stdin:logic",
+        "demo:logic",
+        "/srv/a.ics",
+    ],
+)
+def test_source_kind_migration_decides_the_kind_the_site_decides(location):
+    assert migration("0013_feedsource_kind").kind_for(location) == FeedSource.kind_for(location)
+
+
+@pytest.mark.django_db
+def test_source_kind_migration_fills_kinds_and_drops_sources_that_never_imported():
+    series = make_series("Logic")
+    kept = FeedSource.objects.create(location="HTTPS://example.org/a.ics", series=series)
+    failed_once = FeedSource.objects.create(location="/srv/typo.ics", last_error="no such file")
+    old = FeedSource.objects.create(location="/srv/old.ics")
+    make_talk(series=series, source=old)  # its series gone, its talks still there
+    FeedSource.objects.update(kind="")
+
+    migration("0013_feedsource_kind").fill_kinds(apps, None)
+
+    kinds = dict(FeedSource.objects.values_list("location", "kind"))
+    assert kinds == {kept.location: "url", old.location: "file"}
+    assert not FeedSource.objects.filter(pk=failed_once.pk).exists()

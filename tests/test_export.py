@@ -194,6 +194,37 @@ def test_cancelled_talk_has_status_cancelled():
     assert str(only_event(build(talk))["STATUS"]) == "CANCELLED"
 
 
+# The talk's own link
+
+
+def test_talk_with_its_own_link_keeps_the_page_as_url_and_the_link_as_a_more_line():
+    talk = make_talk(
+        title="Proofs",
+        abstract="Abstract.",
+        url="https://conference.example.org/register",
+        slides_url="https://example.org/slides.pdf",
+    )
+
+    event = only_event(build(talk))
+
+    page = f"{SITE}{talk.get_absolute_url()}"
+    assert str(event["URL"]) == page
+    assert str(event["DESCRIPTION"]) == (
+        "Abstract.\n"
+        "\n"
+        "Slides: https://example.org/slides.pdf\n"
+        "More: https://conference.example.org/register\n"
+        "\n"
+        f"{page}"
+    )
+
+
+def test_talk_link_that_is_not_a_web_address_is_left_out():
+    talk = make_talk(url="ftp://files.example.org/talk.pdf")
+
+    assert "ftp:" not in str(only_event(build(talk))["DESCRIPTION"])
+
+
 # All-day talks
 
 

@@ -574,6 +574,7 @@ def talk_facts() -> list[tuple]:
             t.abstract,
             t.status,
             t.contact,
+            t.url,
             t.series.name,
         )
         for t in talks
@@ -610,6 +611,8 @@ def varied():
         abstract="First paragraph.\n\nSpeaker: this line is part of the abstract.\nLast line.",
         venue="Room 1, Maths Building",
         contact="logic@example.org",
+        url="https://conference.example.org/register?talk=king&lang=en",
+        slides_url="https://example.org/king.pdf",
         uid="king@example.org",
     )
     make_talk(
@@ -627,6 +630,7 @@ def varied():
         duration=None,
         title="Open problems (Emmy Noether)",
         abstract="Speaker: nobody in particular",
+        url="https://example.org/open-problems",
         status=Talk.Status.CANCELLED,
         uid="cancelled@example.org",
     )

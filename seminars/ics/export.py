@@ -7,8 +7,9 @@ here (see event_bytes()). Times are written in UTC; all-day talks as dates in th
 Besides what calendar apps show, the text is written so that our own dialect
 (seminars.ics.dialects.SeminarsExport) reads the talk back exactly: the DESCRIPTION starts
 with one "Speaker:" line per speaker in order, each followed by an "Affiliation:" line
-when there is one, and ends with the talk page's URL; the SUMMARY ends with the speakers'
-names in parentheses.
+when there is one, and ends with the "Label: URL" lines of the talk's links (LINK_LABELS),
+then the talk page's URL; the SUMMARY ends with the speakers' names in parentheses. The
+labels are constants here, which the dialect reads too.
 """
 
 import datetime as dt
@@ -23,6 +24,16 @@ PRODID = "-//Seminars//Seminars calendar export//EN"
 REFRESH_INTERVAL = dt.timedelta(hours=1)
 SPEAKER_LABEL = "Speaker: "
 AFFILIATION_LABEL = "Affiliation: "
+# The description's link lines, "Label: URL", by the Talk field they carry, in the order
+# written. Other calendars write the first four too. "More" is the talk's own link (Talk.url),
+# such as a registration page: the URL property is always the talk's page on this site.
+LINK_LABELS = {
+    "join_url": "Join online",
+    "livestream_url": "Livestream",
+    "recording_url": "Recording",
+    "slides_url": "Slides",
+    "url": "More",
+}
 CALENDAR_END = b"END:VCALENDAR\r\n"
 
 # Control characters are not allowed in iCalendar text; newlines are handled separately.
@@ -112,7 +123,7 @@ def event_bytes(talk, *, site_url: str) -> bytes:
         if talk.end is not None:
             lines.append(b"DTEND:" + _utc_value(talk.end))
     lines.append(b"SUMMARY:" + _text(summary(talk.title, [s.name for s in speakers])))
-    links = talk.online_links()
+    links = talk_links(talk)
     lines.append(b"DESCRIPTION:" + _text(description(talk.abstract, speakers, page, links)))
     if talk.venue.strip():
         lines.append(b"LOCATION:" + _text(line(talk.venue)))
@@ -191,8 +202,14 @@ def speaker_block(speakers) -> str:
     return "\n".join(lines)
 
 
+def talk_links(talk) -> list[tuple[str, str]]:
+    """(label, URL) of the talk's web links, in the order of LINK_LABELS."""
+    links = ((label, getattr(talk, name)) for name, label in LINK_LABELS.items())
+    return [(label, url) for label, url in links if url.startswith(("https://", "http://"))]
+
+
 def links_block(links) -> str:
-    """One "Label: URL" line per online link (join, livestream, recording, slides)."""
+    """One "Label: URL" line per (label, URL) of talk_links()."""
     return "\n".join(f"{label}: {line(url)}" for label, url in links)
 
 

@@ -536,6 +536,30 @@ def test_generic_dialect_leaves_a_more_line_in_the_description():
     assert (refined.url, refined.description) == ("", record.description)
 
 
+def test_our_dialect_takes_the_cancelled_prefix_off_a_cancelled_talks_title():
+    record = exported("Cancelled: Proofs (Ann)", "Speaker: Ann\n\n" + PAGE, status="cancelled")
+
+    refined = OURS.refine(record)
+
+    assert (refined.title, refined.speakers, refined.status) == (
+        "Proofs",
+        [SpeakerRecord("Ann")],
+        "cancelled",
+    )
+
+
+def test_our_dialect_takes_the_cancelled_prefix_off_a_title_without_speakers():
+    refined = OURS.refine(exported("Cancelled: Cancelled: Proofs", PAGE, status="cancelled"))
+
+    assert refined.title == "Cancelled: Proofs"
+
+
+def test_our_dialect_keeps_a_confirmed_talks_title_that_starts_with_cancelled():
+    refined = OURS.refine(exported("Cancelled: a history (Ann)", "Speaker: Ann\n\n" + PAGE))
+
+    assert refined.title == "Cancelled: a history"
+
+
 def test_our_dialect_reads_back_the_link_and_title_of_a_cancelled_talk(db):
     talk = make_talk(
         title="Proofs",

@@ -110,9 +110,10 @@ class SeminarsExport(Dialect):
 
     The DESCRIPTION starts with "Speaker:" lines, each with an optional "Affiliation:" line
     under it, and ends with the talk's link lines and the talk page's URL; the SUMMARY ends
-    with the speakers' names in parentheses. All of that is taken off again, leaving the
-    title and the abstract. URL is the talk's page there, never the talk's own link, which is
-    the "More:" line. The CATEGORIES (the talk's series) are kept in the record as they are.
+    with the speakers' names in parentheses, after export.CANCELLED_PREFIX for a cancelled
+    talk. All of that is taken off again, leaving the title and the abstract. URL is the
+    talk's page there, never the talk's own link, which is the "More:" line. The CATEGORIES
+    (the talk's series) are kept in the record as they are.
     """
 
     name = "seminars"
@@ -124,7 +125,10 @@ class SeminarsExport(Dialect):
         description = record.description
         if record.url and description.endswith(record.url):
             description = description.removesuffix(record.url).rstrip()
-        record = replace(record, description=description, url="")
+        title = record.title
+        if record.status == "cancelled":
+            title = title.removeprefix(export.CANCELLED_PREFIX)
+        record = replace(record, title=title, description=description, url="")
         record = _with_link_lines(record, _OUR_LINK_LINE)
         description = record.description
         speakers, abstract = _read_export_speakers(description)

@@ -8,8 +8,9 @@ Besides what calendar apps show, the text is written so that our own dialect
 (seminars.ics.dialects.SeminarsExport) reads the talk back exactly: the DESCRIPTION starts
 with one "Speaker:" line per speaker in order, each followed by an "Affiliation:" line
 when there is one, and ends with the "Label: URL" lines of the talk's links (LINK_LABELS),
-then the talk page's URL; the SUMMARY ends with the speakers' names in parentheses. The
-labels are constants here, which the dialect reads too.
+then the talk page's URL; the SUMMARY ends with the speakers' names in parentheses, and
+starts with CANCELLED_PREFIX when the talk is cancelled. The labels are constants here,
+which the dialect reads too.
 """
 
 import datetime as dt
@@ -34,6 +35,8 @@ LINK_LABELS = {
     "slides_url": "Slides",
     "url": "More",
 }
+# Before a cancelled talk's title, for calendar apps that show STATUS:CANCELLED as nothing.
+CANCELLED_PREFIX = "Cancelled: "
 CALENDAR_END = b"END:VCALENDAR\r\n"
 
 # Control characters are not allowed in iCalendar text; newlines are handled separately.
@@ -48,8 +51,9 @@ def calendar_bytes(
     `talks` come from Talk.objects.with_speakers(); `site_url` is the scheme and host that
     talk page links start with, e.g. "https://talks.example.org".
     """
-    head = calendar_head(name=name, description=description) if name is not None else file_head()
-    events = (event_bytes(talk, site_url=site_url) for talk in talks)
+    subscribed = name is not None
+    head = calendar_head(name=name, description=description) if subscribed else file_head()
+    events = (event_bytes(talk, site_url=site_url, subscribed=subscribed) for talk in talks)
     return b"".join((head, *events, CALENDAR_END))
 
 
@@ -91,8 +95,12 @@ def _head(calendar: icalendar.Calendar) -> bytes:
     return calendar.to_ical().removesuffix(CALENDAR_END)
 
 
-def event_bytes(talk, *, site_url: str) -> bytes:
+def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
     """One talk as a serialised VEVENT, CRLF line endings included.
+
+    `subscribed`: for a calendar people subscribe to, whose talks leave their time free
+    (TRANSP:TRANSPARENT); else for a file they import on purpose, which leaves that to the
+    calendar app (busy, in most).
 
     Text, URI, date and category values are written by icalendar's own types (escaping);
     the lines are put together and folded here. Measured on 1,000 talks (bench/RESULTS.md),
@@ -122,7 +130,8 @@ def event_bytes(talk, *, site_url: str) -> bytes:
         lines.append(b"DTSTART:" + _utc_value(talk.start))
         if talk.end is not None:
             lines.append(b"DTEND:" + _utc_value(talk.end))
-    lines.append(b"SUMMARY:" + _text(summary(talk.title, [s.name for s in speakers])))
+    names = [s.name for s in speakers]
+    lines.append(b"SUMMARY:" + _text(summary(talk.title, names, cancelled=talk.is_cancelled)))
     links = talk_links(talk)
     lines.append(b"DESCRIPTION:" + _text(description(talk.abstract, speakers, page, links)))
     if talk.venue.strip():
@@ -139,6 +148,8 @@ def event_bytes(talk, *, site_url: str) -> bytes:
                 b"CONFERENCE;VALUE=URI;FEATURE=" + features + b";LABEL=" + label + b":" + value
             )
     lines.append(b"STATUS:" + (b"CANCELLED" if talk.is_cancelled else b"CONFIRMED"))
+    if subscribed:
+        lines.append(b"TRANSP:TRANSPARENT")
     lines.append(b"CATEGORIES:" + icalendar.vCategory([line(talk.series.name)]).to_ical())
     if talk.contact.strip():
         lines.append(b"CONTACT:" + _text(line(talk.contact)))
@@ -185,9 +196,10 @@ def utc_text(when: dt.datetime) -> str:
     return f"{u.year:04d}{u.month:02d}{u.day:02d}T{u.hour:02d}{u.minute:02d}{u.second:02d}Z"
 
 
-def summary(title: str, names: list[str]) -> str:
-    """The title, with the speakers' names in parentheses when there are any."""
-    title = line(title)
+def summary(title: str, names: list[str], *, cancelled: bool = False) -> str:
+    """The title, with the speakers' names in parentheses when there are any, after
+    CANCELLED_PREFIX when the talk is `cancelled`."""
+    title = CANCELLED_PREFIX + line(title) if cancelled else line(title)
     names = [line(name) for name in names]
     return f"{title} ({', '.join(names)})" if names else title
 

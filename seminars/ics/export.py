@@ -138,10 +138,8 @@ def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
         lines.append(b"LOCATION:" + _text(line(talk.venue)))
     lines.append(b"URL:" + icalendar.vUri(page).to_ical())
     # RFC 7986: how to take part from afar, which newer calendar apps show as a button.
-    for url, features, label in (
-        (talk.join_url, b"AUDIO,VIDEO", b"Join online"),
-        (talk.livestream_url, b"VIDEO,FEED", b"Livestream"),
-    ):
+    for name, features in (("join_url", b"AUDIO,VIDEO"), ("livestream_url", b"VIDEO,FEED")):
+        url, label = getattr(talk, name), LINK_LABELS[name].encode()
         if url.startswith(("https://", "http://")):
             value = icalendar.vUri(_CONTROL.sub("", url)).to_ical()
             lines.append(

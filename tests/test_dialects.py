@@ -430,8 +430,8 @@ OURS = dialect_for(export.PRODID)
 PAGE = "https://talks.example.org/talks/7/rings/"
 
 
-def exported(title, description, url=PAGE):
-    return make_record(title, description, url=url)
+def exported(title, description, url=PAGE, **fields):
+    return make_record(title, description, url=url, **fields)
 
 
 def test_dialect_for_our_exports_prodid_is_ours():
@@ -503,3 +503,81 @@ def test_our_dialect_reads_what_the_export_writes(db):
     assert refined.title == "Proofs (revisited)"
     assert refined.speakers == [SpeakerRecord("Jane Doe, PhD", "MIT (CSAIL); Boston")]
     assert refined.description == "Abstract."
+
+
+def test_our_dialect_reads_the_more_line_as_the_talks_own_link_and_not_the_page():
+    record = exported(
+        "Proofs",
+        "Abstract.\n\nSlides: https://example.org/s.pdf\nMore: https://conf.example.org/\n\n"
+        + PAGE,
+    )
+
+    refined = OURS.refine(record)
+
+    assert (refined.url, refined.slides_url) == (
+        "https://conf.example.org/",
+        "https://example.org/s.pdf",
+    )
+    assert refined.description == "Abstract."
+
+
+def test_our_dialect_without_a_more_line_gives_the_talk_no_link_of_its_own():
+    refined = OURS.refine(exported("Proofs", "Abstract.\n\n" + PAGE))
+
+    # URL is always the talk's page on the exporting site, never the talk's own link.
+    assert (refined.url, refined.description) == ("", "Abstract.")
+
+
+def test_generic_dialect_leaves_a_more_line_in_the_description():
+    record = make_record("Proofs", "Abstract.\n\nMore: https://conf.example.org/")
+
+    refined = GENERIC.refine(record)
+
+    assert (refined.url, refined.description) == ("", record.description)
+
+
+def test_our_dialect_takes_the_cancelled_prefix_off_a_cancelled_talks_title():
+    record = exported("Cancelled: Proofs (Ann)", "Speaker: Ann\n\n" + PAGE, status="cancelled")
+
+    refined = OURS.refine(record)
+
+    assert (refined.title, refined.speakers, refined.status) == (
+        "Proofs",
+        [SpeakerRecord("Ann")],
+        "cancelled",
+    )
+
+
+def test_our_dialect_takes_the_cancelled_prefix_off_a_title_without_speakers():
+    refined = OURS.refine(exported("Cancelled: Cancelled: Proofs", PAGE, status="cancelled"))
+
+    assert refined.title == "Cancelled: Proofs"
+
+
+def test_our_dialect_keeps_a_confirmed_talks_title_that_starts_with_cancelled():
+    refined = OURS.refine(exported("Cancelled: a history (Ann)", "Speaker: Ann\n\n" + PAGE))
+
+    assert refined.title == "Cancelled: a history"
+
+
+def test_our_dialect_reads_back_the_link_and_title_of_a_cancelled_talk(db):
+    talk = make_talk(
+        title="Proofs",
+        url="https://conf.example.org/register",
+        status=Talk.Status.CANCELLED,
+    )
+    talk = Talk.objects.with_speakers().get(pk=talk.pk)
+    event = icalendar.Event.from_ical(
+        export.event_bytes(talk, site_url="https://talks.example.org")
+    )
+    record = exported(
+        str(event["SUMMARY"]), str(event["DESCRIPTION"]), url=str(event["URL"]), status="cancelled"
+    )
+
+    refined = OURS.refine(record)
+
+    assert (refined.title, refined.url, refined.description) == (
+        "Proofs",
+        "https://conf.example.org/register",
+        "",
+    )

@@ -188,10 +188,72 @@ def test_talk_without_speakers_abstract_or_venue_has_only_title_and_link():
     assert "CONTACT" not in event
 
 
-def test_cancelled_talk_has_status_cancelled():
-    talk = make_talk(status=Talk.Status.CANCELLED)
+def test_cancelled_talk_has_status_cancelled_and_says_so_in_its_summary():
+    talk = make_talk(title="Proofs", speakers=[make_speaker("Ann")], status=Talk.Status.CANCELLED)
 
-    assert str(only_event(build(talk))["STATUS"]) == "CANCELLED"
+    event = only_event(build(talk))
+
+    # Clients that ignore STATUS would show it as a normal talk.
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert str(event["SUMMARY"]) == "Cancelled: Proofs (Ann)"
+
+
+def test_confirmed_talk_summary_has_no_cancelled_prefix():
+    talk = make_talk(title="Proofs", status=Talk.Status.CONFIRMED)
+
+    assert str(only_event(build(talk))["SUMMARY"]) == "Proofs"
+
+
+def test_events_of_a_calendar_to_subscribe_to_leave_time_free():
+    talks = [make_talk(), make_talk(all_day=True, duration=dt.timedelta(days=1))]
+
+    data = build(*talks)
+
+    assert [str(e["TRANSP"]) for e in icalendar.Calendar.from_ical(data).walk("VEVENT")] == [
+        "TRANSPARENT",
+        "TRANSPARENT",
+    ]
+    assert [e.transp.value for e in vobject_events(data)] == ["TRANSPARENT", "TRANSPARENT"]
+
+
+def test_event_of_a_file_to_import_says_nothing_of_free_time():
+    talk = Talk.objects.with_speakers().get(pk=make_talk().pk)
+
+    data = export.calendar_bytes([talk], name=None, site_url=SITE)
+
+    # The user adds this one talk on purpose: their calendar app's default (busy) applies.
+    assert "TRANSP" not in only_event(data)
+
+
+# The talk's own link
+
+
+def test_talk_with_its_own_link_keeps_the_page_as_url_and_the_link_as_a_more_line():
+    talk = make_talk(
+        title="Proofs",
+        abstract="Abstract.",
+        url="https://conference.example.org/register",
+        slides_url="https://example.org/slides.pdf",
+    )
+
+    event = only_event(build(talk))
+
+    page = f"{SITE}{talk.get_absolute_url()}"
+    assert str(event["URL"]) == page
+    assert str(event["DESCRIPTION"]) == (
+        "Abstract.\n"
+        "\n"
+        "Slides: https://example.org/slides.pdf\n"
+        "More: https://conference.example.org/register\n"
+        "\n"
+        f"{page}"
+    )
+
+
+def test_talk_link_that_is_not_a_web_address_is_left_out():
+    talk = make_talk(url="ftp://files.example.org/talk.pdf")
+
+    assert "ftp:" not in str(only_event(build(talk))["DESCRIPTION"])
 
 
 # All-day talks

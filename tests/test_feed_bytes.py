@@ -2,7 +2,10 @@
 
 The expected files under tests/data/feeds/ were written by the feed code as it was before
 feeds were cached whole (per-event caching, hand-folded lines). The feeds' bytes must not
-change unless on purpose: calendar apps see any change as a changed feed.
+change unless on purpose: calendar apps see any change as a changed feed. Changed on purpose
+since: a talk's own link written as a "More:" line of its description; TRANSP:TRANSPARENT
+on every event of a feed (not of one talk's download); "Cancelled: " before the title of a
+cancelled talk.
 """
 
 import datetime as dt
@@ -42,6 +45,7 @@ def fixed_talks(settings):
         abstract="Zoë und Jürgen über Ähnlichkeit; a, b\\c. " * 6 + "\n\nSecond paragraph.",
         venue="Hörsaal 1, Mathematisches Institut",
         contact="logic@example.org",
+        url="https://example.org/ideals?lang=de&room=1",
         uid="t1@example.org",
         sequence=2,
     )

@@ -144,6 +144,45 @@ def test_every_feed_is_a_calendar_both_parsers_read(client, logic, settings, url
     assert str(event["URL"]) == f"http://{HOST}/talks/{talk.pk}/proofs/"
 
 
+@pytest.mark.parametrize(
+    "url", ["/talks.ics", "/talks.ics?series=logic", "/series/logic.ics", "/speakers/ann.ics"]
+)
+def test_every_feeds_events_leave_the_subscribers_time_free(client, logic, url):
+    series, _ = logic
+    make_talk(series=series, speakers=[Speaker.objects.get(slug="ann")], start=days(4))
+    make_talk(
+        series=series,
+        speakers=[Speaker.objects.get(slug="ann")],
+        start=days(5),
+        duration=dt.timedelta(days=1),
+        all_day=True,
+    )
+
+    events = parse(client.get(url)).walk("VEVENT")
+
+    assert [str(e["TRANSP"]) for e in events] == ["TRANSPARENT"] * 3
+
+
+def test_one_talks_download_leaves_free_or_busy_to_the_calendar_app(client, logic):
+    _, talk = logic
+
+    (event,) = parse(client.get(f"/talks/{talk.pk}.ics")).walk("VEVENT")
+
+    assert "TRANSP" not in event
+
+
+def test_cancelled_talk_in_a_feed_says_cancelled_in_its_summary_and_status(client, logic):
+    _, talk = logic
+    Talk.objects.filter(pk=talk.pk).update(status=Talk.Status.CANCELLED, title="Proofs")
+
+    (event,) = parse(client.get("/series/logic.ics")).walk("VEVENT")
+
+    assert (str(event["SUMMARY"]), str(event["STATUS"])) == (
+        "Cancelled: Proofs (Ann Able, Bo Bell)",
+        "CANCELLED",
+    )
+
+
 def test_one_talks_download_is_an_event_that_names_and_makes_no_calendar(client, logic):
     _, talk = logic
 
@@ -574,6 +613,7 @@ def talk_facts() -> list[tuple]:
             t.abstract,
             t.status,
             t.contact,
+            t.url,
             t.series.name,
         )
         for t in talks
@@ -610,6 +650,8 @@ def varied():
         abstract="First paragraph.\n\nSpeaker: this line is part of the abstract.\nLast line.",
         venue="Room 1, Maths Building",
         contact="logic@example.org",
+        url="https://conference.example.org/register?talk=king&lang=en",
+        slides_url="https://example.org/king.pdf",
         uid="king@example.org",
     )
     make_talk(
@@ -627,6 +669,7 @@ def varied():
         duration=None,
         title="Open problems (Emmy Noether)",
         abstract="Speaker: nobody in particular",
+        url="https://example.org/open-problems",
         status=Talk.Status.CANCELLED,
         uid="cancelled@example.org",
     )

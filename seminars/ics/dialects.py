@@ -7,6 +7,7 @@ dialect_for() picks one by the calendar's PRODID and falls back to the generic r
 import re
 from dataclasses import replace
 
+from seminars.ics import export
 from seminars.ics.records import EventRecord, SpeakerRecord
 from seminars.names import name_key
 
@@ -83,7 +84,7 @@ class Dialect:
         The title is kept as it is: a SUMMARY from an unknown source is never split into
         title and speakers. When the description has no such lines, nothing changes.
         """
-        record = _with_link_lines(record)
+        record = _with_link_lines(record, _COMMON_LINK_LINE)
         found = _read_speaker_lines(record.description)
         if found is None:
             return replace(record)
@@ -108,21 +109,27 @@ class SeminarsExport(Dialect):
     """Feeds exported by this site (seminars/ics/export.py), read back exactly.
 
     The DESCRIPTION starts with "Speaker:" lines, each with an optional "Affiliation:" line
-    under it, and ends with the talk page's URL; the SUMMARY ends with the speakers' names in
-    parentheses. All of that is taken off again, leaving the title and the abstract. The
-    CATEGORIES (the talk's series) are kept in the record as they are.
+    under it, and ends with the talk's link lines and the talk page's URL; the SUMMARY ends
+    with the speakers' names in parentheses, after export.CANCELLED_PREFIX for a cancelled
+    talk. All of that is taken off again, leaving the title and the abstract. URL is the
+    talk's page there, never the talk's own link, which is the "More:" line. The CATEGORIES
+    (the talk's series) are kept in the record as they are.
     """
 
     name = "seminars"
     prodid_marker = "seminars calendar export"
 
     def refine(self, record: EventRecord) -> EventRecord:
-        """Return a copy with the speakers and online links read from the description, as
-        written, in order."""
+        """Return a copy with the speakers and links read from the description, as written,
+        in order."""
         description = record.description
         if record.url and description.endswith(record.url):
             description = description.removesuffix(record.url).rstrip()
-        record = _with_link_lines(replace(record, description=description))
+        title = record.title
+        if record.status == "cancelled":
+            title = title.removeprefix(export.CANCELLED_PREFIX)
+        record = replace(record, title=title, description=description, url="")
+        record = _with_link_lines(record, _OUR_LINK_LINE)
         description = record.description
         speakers, abstract = _read_export_speakers(description)
         names = f" ({', '.join(s.name for s in speakers)})"
@@ -144,29 +151,28 @@ def dialect_for(prodid: str) -> Dialect:
     return next((d for d in DIALECTS if d.prodid_marker in prodid), GENERIC)
 
 
-# Link lines (as export.links_block writes them), by label, and the record fields they fill.
-_LINK_LABELS = {
-    "Join online": "join_url",
-    "Livestream": "livestream_url",
-    "Recording": "recording_url",
-    "Slides": "slides_url",
-}
-_LINK_LINE = re.compile(
-    r"^[ \t]*(" + "|".join(map(re.escape, _LINK_LABELS)) + r")[ \t]*:[ \t]*(https?://\S+)[ \t]*$",
-    re.IGNORECASE,
-)
+# The record fields that link lines (as export.links_block writes them) fill, by label
+# casefolded: all of them in our own feeds, the online links in anyone's.
+_OUR_LINKS = {label.casefold(): name for name, label in export.LINK_LABELS.items()}
+_COMMON_LINKS = {label: name for label, name in _OUR_LINKS.items() if name != "url"}
 
 
-def _with_link_lines(record: EventRecord) -> EventRecord:
+def _link_line(labels) -> re.Pattern:
+    alternatives = "|".join(map(re.escape, labels))
+    return re.compile(rf"^[ \t]*({alternatives})[ \t]*:[ \t]*(https?://\S+)[ \t]*$", re.IGNORECASE)
+
+
+_OUR_LINK_LINE = _link_line(_OUR_LINKS)
+_COMMON_LINK_LINE = _link_line(_COMMON_LINKS)
+
+
+def _with_link_lines(record: EventRecord, pattern: re.Pattern) -> EventRecord:
     """Take the block of link lines off the end of the description into the record's links;
     a link the event gave otherwise (CONFERENCE) stays."""
     lines = record.description.split("\n")
     links = {}
-    while lines and (match := _LINK_LINE.match(lines[-1])):
-        field = next(
-            f for label, f in _LINK_LABELS.items() if label.casefold() == match[1].casefold()
-        )
-        links.setdefault(field, match[2])
+    while lines and (match := pattern.match(lines[-1])):
+        links.setdefault(_OUR_LINKS[match[1].casefold()], match[2])
         lines.pop()
     if not links:
         return record
@@ -227,12 +233,12 @@ def _read_export_speakers(description: str) -> tuple[list[SpeakerRecord], str]:
     lines = description.split("\n")
     speakers: list[SpeakerRecord] = []
     index = 0
-    while index < len(lines) and lines[index].startswith("Speaker: "):
-        name = lines[index].removeprefix("Speaker: ").strip()
+    while index < len(lines) and lines[index].startswith(export.SPEAKER_LABEL):
+        name = lines[index].removeprefix(export.SPEAKER_LABEL).strip()
         index += 1
         affiliation = ""
-        if index < len(lines) and lines[index].startswith("Affiliation: "):
-            affiliation = lines[index].removeprefix("Affiliation: ").strip()
+        if index < len(lines) and lines[index].startswith(export.AFFILIATION_LABEL):
+            affiliation = lines[index].removeprefix(export.AFFILIATION_LABEL).strip()
             index += 1
         speakers.append(SpeakerRecord(name, affiliation))
     if index < len(lines) and lines[index].strip():

@@ -7,8 +7,10 @@ here (see event_bytes()). Times are written in UTC; all-day talks as dates in th
 Besides what calendar apps show, the text is written so that our own dialect
 (seminars.ics.dialects.SeminarsExport) reads the talk back exactly: the DESCRIPTION starts
 with one "Speaker:" line per speaker in order, each followed by an "Affiliation:" line
-when there is one, and ends with the talk page's URL; the SUMMARY ends with the speakers'
-names in parentheses.
+when there is one, and ends with the "Label: URL" lines of the talk's links (LINK_LABELS),
+then the talk page's URL; the SUMMARY ends with the speakers' names in parentheses, and
+starts with CANCELLED_PREFIX when the talk is cancelled. The labels are constants here,
+which the dialect reads too.
 """
 
 import datetime as dt
@@ -23,6 +25,18 @@ PRODID = "-//Seminars//Seminars calendar export//EN"
 REFRESH_INTERVAL = dt.timedelta(hours=1)
 SPEAKER_LABEL = "Speaker: "
 AFFILIATION_LABEL = "Affiliation: "
+# The description's link lines, "Label: URL", by the Talk field they carry, in the order
+# written. Other calendars write the first four too. "More" is the talk's own link (Talk.url),
+# such as a registration page: the URL property is always the talk's page on this site.
+LINK_LABELS = {
+    "join_url": "Join online",
+    "livestream_url": "Livestream",
+    "recording_url": "Recording",
+    "slides_url": "Slides",
+    "url": "More",
+}
+# Before a cancelled talk's title, for calendar apps that show STATUS:CANCELLED as nothing.
+CANCELLED_PREFIX = "Cancelled: "
 CALENDAR_END = b"END:VCALENDAR\r\n"
 
 # Control characters are not allowed in iCalendar text; newlines are handled separately.
@@ -37,8 +51,9 @@ def calendar_bytes(
     `talks` come from Talk.objects.with_speakers(); `site_url` is the scheme and host that
     talk page links start with, e.g. "https://talks.example.org".
     """
-    head = calendar_head(name=name, description=description) if name is not None else file_head()
-    events = (event_bytes(talk, site_url=site_url) for talk in talks)
+    subscribed = name is not None
+    head = calendar_head(name=name, description=description) if subscribed else file_head()
+    events = (event_bytes(talk, site_url=site_url, subscribed=subscribed) for talk in talks)
     return b"".join((head, *events, CALENDAR_END))
 
 
@@ -80,8 +95,12 @@ def _head(calendar: icalendar.Calendar) -> bytes:
     return calendar.to_ical().removesuffix(CALENDAR_END)
 
 
-def event_bytes(talk, *, site_url: str) -> bytes:
+def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
     """One talk as a serialised VEVENT, CRLF line endings included.
+
+    `subscribed`: for a calendar people subscribe to, whose talks leave their time free
+    (TRANSP:TRANSPARENT); else for a file they import on purpose, which leaves that to the
+    calendar app (busy, in most).
 
     Text, URI, date and category values are written by icalendar's own types (escaping);
     the lines are put together and folded here. Measured on 1,000 talks (bench/RESULTS.md),
@@ -111,23 +130,24 @@ def event_bytes(talk, *, site_url: str) -> bytes:
         lines.append(b"DTSTART:" + _utc_value(talk.start))
         if talk.end is not None:
             lines.append(b"DTEND:" + _utc_value(talk.end))
-    lines.append(b"SUMMARY:" + _text(summary(talk.title, [s.name for s in speakers])))
-    links = talk.online_links()
+    names = [s.name for s in speakers]
+    lines.append(b"SUMMARY:" + _text(summary(talk.title, names, cancelled=talk.is_cancelled)))
+    links = talk_links(talk)
     lines.append(b"DESCRIPTION:" + _text(description(talk.abstract, speakers, page, links)))
     if talk.venue.strip():
         lines.append(b"LOCATION:" + _text(line(talk.venue)))
     lines.append(b"URL:" + icalendar.vUri(page).to_ical())
     # RFC 7986: how to take part from afar, which newer calendar apps show as a button.
-    for url, features, label in (
-        (talk.join_url, b"AUDIO,VIDEO", b"Join online"),
-        (talk.livestream_url, b"VIDEO,FEED", b"Livestream"),
-    ):
+    for name, features in (("join_url", b"AUDIO,VIDEO"), ("livestream_url", b"VIDEO,FEED")):
+        url, label = getattr(talk, name), LINK_LABELS[name].encode()
         if url.startswith(("https://", "http://")):
             value = icalendar.vUri(_CONTROL.sub("", url)).to_ical()
             lines.append(
                 b"CONFERENCE;VALUE=URI;FEATURE=" + features + b";LABEL=" + label + b":" + value
             )
     lines.append(b"STATUS:" + (b"CANCELLED" if talk.is_cancelled else b"CONFIRMED"))
+    if subscribed:
+        lines.append(b"TRANSP:TRANSPARENT")
     lines.append(b"CATEGORIES:" + icalendar.vCategory([line(talk.series.name)]).to_ical())
     if talk.contact.strip():
         lines.append(b"CONTACT:" + _text(line(talk.contact)))
@@ -174,9 +194,10 @@ def utc_text(when: dt.datetime) -> str:
     return f"{u.year:04d}{u.month:02d}{u.day:02d}T{u.hour:02d}{u.minute:02d}{u.second:02d}Z"
 
 
-def summary(title: str, names: list[str]) -> str:
-    """The title, with the speakers' names in parentheses when there are any."""
-    title = line(title)
+def summary(title: str, names: list[str], *, cancelled: bool = False) -> str:
+    """The title, with the speakers' names in parentheses when there are any, after
+    CANCELLED_PREFIX when the talk is `cancelled`."""
+    title = CANCELLED_PREFIX + line(title) if cancelled else line(title)
     names = [line(name) for name in names]
     return f"{title} ({', '.join(names)})" if names else title
 
@@ -191,8 +212,14 @@ def speaker_block(speakers) -> str:
     return "\n".join(lines)
 
 
+def talk_links(talk) -> list[tuple[str, str]]:
+    """(label, URL) of the talk's web links, in the order of LINK_LABELS."""
+    links = ((label, getattr(talk, name)) for name, label in LINK_LABELS.items())
+    return [(label, url) for label, url in links if url.startswith(("https://", "http://"))]
+
+
 def links_block(links) -> str:
-    """One "Label: URL" line per online link (join, livestream, recording, slides)."""
+    """One "Label: URL" line per (label, URL) of talk_links()."""
     return "\n".join(f"{label}: {line(url)}" for label, url in links)
 
 

@@ -214,6 +214,9 @@ def import_data(
         _check_time(started, options, f"reading {len(records):,} events")
     if options.max_events is not None:
         _check_event_count(len(records), options.max_events, "talks (with repetitions)")
+    description = calendar_description(calendars)
+    # The parsed calendars weigh several times the records: free them before the writing.
+    calendars = calendar = events = None
 
     def tick(done, total):
         _check_time(started, options, f"saving {done:,} of {total:,} talks")
@@ -225,9 +228,7 @@ def import_data(
         series = wanted or known
         created_series = None
         if isinstance(series, str):
-            series = created_series = _new_series(
-                series, description=calendar_description(calendars)
-            )
+            series = created_series = _new_series(series, description=description)
         if source.series_id is None:
             source.series = series
         elif source.series_id != series.pk:

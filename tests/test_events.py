@@ -219,3 +219,62 @@ def test_correct_non_ascii_text_is_left_alone():
     title = "Über „Typen“ – naïve café ’quotes’ in Zürich, 東京"
     records, _ = events(ics_calendar(ics_event("u@x", title, "20270101T100000Z")))
     assert records[0].title == title
+
+
+# Rules the parser cannot read: one notice each, no traceback in the log
+
+
+def test_an_unreadable_recurrence_rule_skips_its_event_with_one_notice(caplog):
+    data = ics_calendar(
+        ics_event("bad@x", "Bad", "20270105T160000Z", rrule="FREQ=FOO;INTERVAL=-5;BYDAY=ZZ"),
+        ics_event("good@x", "Good", "20270105T160000Z"),
+    )
+    records, notices = events(data)
+    assert [r.uid for r in records] == ["good@x"]
+    assert [str(n) for n in notices] == [
+        "bad@x: skipped: unreadable RRULE (Expected frequency, got: FOO)"
+    ]
+    assert [r for r in caplog.records if r.exc_info] == []
+
+
+def test_an_unreadable_rdate_skips_its_event_with_one_notice(caplog):
+    # As Google writes birthdays: a date with a UTC mark, which no parser reads.
+    data = ics_calendar(
+        ics_event(
+            "bday@x",
+            "Birthday",
+            ";VALUE=DATE:20271210",
+            rrule="FREQ=DAILY;INTERVAL=1;COUNT=1",
+            rdate="20131210Z",
+        )
+    )
+    records, notices = events(data)
+    assert records == []
+    assert [str(n) for n in notices] == [
+        "bday@x: skipped: unreadable RDATE (Expected datetime, date, or time. Got: '20131210Z')"
+    ]
+    assert [r for r in caplog.records if r.exc_info] == []
+
+
+def test_an_unreadable_exdate_skips_only_its_event():
+    data = ics_calendar(
+        ics_event("w@x", "Weekly", "20270105T160000Z", rrule="FREQ=WEEKLY;COUNT=2"),
+        ics_event("w@x", "Moved", "20270113T160000Z", recurrence_id="20270112T160000Z"),
+        ics_event(
+            "bad@x", "Bad", "20270105T160000Z", rrule="FREQ=DAILY;COUNT=3", exdate="2027-01-05"
+        ),
+    )
+    records, notices = events(data)
+    assert sorted(r.title for r in records) == ["Moved", "Weekly"]
+    assert [str(n) for n in notices] == [
+        "bad@x: skipped: unreadable EXDATE (Expected datetime, date, or time. Got: '2027-01-05')"
+    ]
+
+
+def test_an_unreadable_start_names_the_property_and_the_parsers_reason():
+    data = ics_calendar(ics_event("bad@x", "Bad", "20301345T100000Z"))
+    records, notices = events(data)
+    assert records == []
+    assert [str(n) for n in notices] == [
+        "bad@x: skipped: unreadable DTSTART (Wrong datetime format: 20301345T100000Z)"
+    ]

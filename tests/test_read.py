@@ -5,6 +5,8 @@ import pytest
 from seminars.ics.read import NotACalendar, read_calendars
 from tests.factories import ics_calendar, ics_event
 
+VENDOR_ZONE = "/mozilla.org/20050126_1/Europe/Berlin"
+
 
 def read(data: bytes):
     notices = []
@@ -52,3 +54,16 @@ def test_windows_1252_is_read_when_the_bytes_are_not_utf8():
 def test_what_is_not_a_calendar_is_refused_with_one_line(data, message):
     with pytest.raises(NotACalendar, match=message):
         read(data)
+
+
+def test_the_parsers_warnings_become_notices_instead_of_output():
+    # icalendar warns (GloballyUniqueTZIDGuessed) when it strips a vendor prefix from a TZID;
+    # pytest turns warnings into errors, so an escaping warning fails this test.
+    data = ics_calendar(ics_event("g@x", "Talk", f";TZID={VENDOR_ZONE}:20270105T160000"))
+    calendars, notices = read(data)
+    assert summaries(calendars) == ["Talk"]
+    assert notices == [
+        "Timezone '/mozilla.org/20050126_1/Europe/Berlin' is a globally unique TZID; guessing "
+        "it means 'Europe/Berlin' by stripping the vendor prefix. This may be wrong. See RFC "
+        "5545 section 3.2.19."
+    ]

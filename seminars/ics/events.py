@@ -19,6 +19,7 @@ from .records import (
     LAST_YEAR,
     EventRecord,
     Notice,
+    ParserNotices,
     SkipEvent,
     in_supported_years,
 )
@@ -54,29 +55,32 @@ def calendar_events(
     notice says `skipped`): a bad event never stops the others.
     """
     default_tz = _calendar_zone(calendar, site_tz, notices)
-    if default_tz is not site_tz:
-        try:
-            calendar = x_wr_timezone.to_standard(calendar)
-        except Exception as error:  # a broken X-WR-TIMEZONE must not stop the import
-            notices.append(Notice("", f"X-WR-TIMEZONE could not be applied: {error}"))
-    context = _Context(
-        site_tz=site_tz,
-        default_tz=default_tz,
-        notices=notices,
-        now=now,
-        horizon=horizon,
-        max_occurrences=max_occurrences,
-        timezones=calendar.walk("VTIMEZONE"),
-    )
-    records = []
-    for uid, components in _group_by_uid(calendar.walk("VEVENT")).items():
-        try:
-            records.extend(_group_records(uid, components, context))
-        except SkipEvent as reason:
-            notices.append(Notice(uid, str(reason), skipped=True))
-        except Exception as error:  # one broken event must not sink its calendar
-            logger.warning("event %s could not be read", uid, exc_info=True)
-            notices.append(Notice(uid, f"unreadable ({_first_line(error)})", skipped=True))
+    with ParserNotices(notices) as capture:
+        if default_tz is not site_tz:
+            try:
+                calendar = x_wr_timezone.to_standard(calendar)
+            except Exception as error:  # a broken X-WR-TIMEZONE must not stop the import
+                notices.append(Notice("", f"X-WR-TIMEZONE could not be applied: {error}"))
+        context = _Context(
+            site_tz=site_tz,
+            default_tz=default_tz,
+            notices=notices,
+            now=now,
+            horizon=horizon,
+            max_occurrences=max_occurrences,
+            timezones=calendar.walk("VTIMEZONE"),
+        )
+        records = []
+        for uid, components in _group_by_uid(calendar.walk("VEVENT")).items():
+            capture.uid = uid
+            try:
+                records.extend(_group_records(uid, components, context))
+            except SkipEvent as reason:
+                notices.append(Notice(uid, str(reason), skipped=True))
+            except Exception as error:  # one broken event must not sink its calendar
+                # The notice is the user's one line; the traceback is for LOG_LEVEL=DEBUG.
+                logger.debug("event %s could not be read", uid, exc_info=True)
+                notices.append(Notice(uid, f"unreadable ({_first_line(error)})", skipped=True))
     return records
 
 
@@ -129,6 +133,8 @@ def _group_records(uid, components, context):
     master = masters[0] if masters else None
     if master is not None and not overrides and "RRULE" not in master and "RDATE" not in master:
         return [_record(master, _bounded_uid(uid), context)]
+
+    recurrence.check_readable(masters + overrides)
 
     if master is not None and "DTSTART" in master:
         first = _as_datetime(_decoded_time(master["DTSTART"], uid, context), context)
@@ -247,6 +253,8 @@ def _check_year(value: dt.date, verb: str) -> None:
 
 
 def _decoded_time(prop, uid, context):
+    if isinstance(prop, icalendar.vBroken):
+        raise SkipEvent.unreadable(prop)
     try:
         value = prop.dt
     except Exception as error:

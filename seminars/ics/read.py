@@ -5,7 +5,7 @@ import re
 import icalendar
 from icalendar.parser import unescape_backslash
 
-from .records import Notice
+from .records import Notice, ParserNotices
 
 BOM = b"\xef\xbb\xbf"
 # A line break followed by a space or tab continues the line (RFC 5545, 3.1). Folding joins
@@ -59,7 +59,8 @@ def read_calendars(data: bytes, notices: list[Notice]) -> list[icalendar.Calenda
     if len(_BEGIN_EVENT.findall(text)) != len(_END_EVENT.findall(text)):
         raise NotACalendar("the calendar is truncated: BEGIN:VEVENT without END:VEVENT")
     try:
-        calendars = icalendar.Calendar.from_ical(text, multiple=True)
+        with ParserNotices(notices):
+            calendars = icalendar.Calendar.from_ical(text, multiple=True)
     except Exception as error:  # the parser raises many types on broken input
         calendars = _parse_without_timezones(text, error, notices)
     if not any(calendar.walk("VEVENT") for calendar in calendars):
@@ -72,7 +73,8 @@ def _parse_without_timezones(text, error, notices) -> list[icalendar.Calendar]:
     stripped = _VTIMEZONE.sub("", text)
     if stripped != text:
         try:
-            calendars = icalendar.Calendar.from_ical(stripped, multiple=True)
+            with ParserNotices(notices):
+                calendars = icalendar.Calendar.from_ical(stripped, multiple=True)
         except Exception:
             pass
         else:

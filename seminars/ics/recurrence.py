@@ -113,3 +113,16 @@ def _as_list(value) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+# Properties without which the event's occurrences are unknown: one unreadable skips the event.
+_RECURRENCE_PROPERTIES = ("RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
+
+
+def check_readable(components: list[icalendar.Component]) -> None:
+    """Raise SkipEvent naming the first recurrence property the parser could not read."""
+    for component in components:
+        for name in _RECURRENCE_PROPERTIES:
+            for value in _as_list(component.get(name)):
+                if isinstance(value, icalendar.vBroken):
+                    raise SkipEvent.unreadable(value)

@@ -9,7 +9,7 @@ import pytest
 import recurring_ical_events
 from django.core.management import CommandError, call_command
 
-from seminars.models import Talk
+from seminars.models import FeedSource, Talk
 from tests.factories import ics_calendar, ics_event
 from tests.subprocesses import manage
 
@@ -44,6 +44,59 @@ def run_import(*args):
 
 def statuses() -> dict[str, str]:
     return dict(Talk.objects.values_list("uid", "status"))
+
+
+# A feed emptied upstream
+
+
+def test_a_feed_whose_events_are_all_removed_cancels_its_last_talk(tmp_path):
+    feed = tmp_path / "feed.ics"
+    first = ics_event("a@x", "First", "20300105T160000Z")
+    second = ics_event("b@x", "Second", "20300112T160000Z")
+    feed.write_bytes(ics_calendar(first, second, name="Quiet"))
+    assert run_import(feed)[0] == 0
+    feed.write_bytes(ics_calendar(first, name="Quiet"))
+    assert run_import(feed)[0] == 0
+    assert statuses() == {"a@x": "confirmed", "b@x": "cancelled"}
+
+    feed.write_bytes(ics_calendar(name="Quiet"))
+    code, out, err = run_import(feed)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "  warning: the calendar has 0 events",
+        f"{feed}: 0 created, 0 updated, 0 unchanged, 1 cancelled, 0 skipped into 'Quiet'",
+    ]
+    assert statuses() == {"a@x": "cancelled", "b@x": "cancelled"}
+    source = FeedSource.objects.get()
+    assert (source.last_error, source.cancelled_count) == ("", 1)
+
+
+def test_a_calendar_without_events_is_imported_as_an_empty_source(tmp_path):
+    feed = tmp_path / "feed.ics"
+    feed.write_bytes(ics_calendar(name="Quiet series"))
+    code, out, err = run_import(feed)
+    assert (code, err) == (0, "")
+    assert "0 created, 0 updated, 0 unchanged, 0 cancelled, 0 skipped" in out
+    assert Talk.objects.count() == 0
+    assert FeedSource.objects.get().last_success is not None
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"hello world", "not a calendar (it does not start with BEGIN:VCALENDAR)"),
+        (b"<html><body>Gone</body></html>", "an HTML or XML page, not a calendar"),
+        (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n", "truncated"),
+    ],
+)
+def test_what_is_not_a_calendar_still_cancels_nothing(tmp_path, data, message):
+    feed = tmp_path / "feed.ics"
+    feed.write_bytes(ics_calendar(ics_event("a@x", "First", "20300105T160000Z"), name="S"))
+    run_import(feed)
+    feed.write_bytes(data)
+    code, _, err = run_import(feed)
+    assert code == 1 and message in err
+    assert statuses() == {"a@x": "confirmed"}
 
 
 # Rules no parser reads: one line each, whatever the parser logs or warns

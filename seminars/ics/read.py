@@ -41,7 +41,8 @@ def decode(data: bytes, notices: list[Notice]) -> str:
 
 
 def read_calendars(data: bytes, notices: list[Notice]) -> list[icalendar.Calendar]:
-    """Parse every VCALENDAR in `data`; raise NotACalendar when there is nothing to import."""
+    """Parse every VCALENDAR in `data` (a calendar without events is an empty one); raise
+    NotACalendar when `data` is not a calendar."""
     if not data.strip():
         raise NotACalendar("the source is empty")
     if b"\x00" in data[:4096]:
@@ -64,7 +65,9 @@ def read_calendars(data: bytes, notices: list[Notice]) -> list[icalendar.Calenda
     except Exception as error:  # the parser raises many types on broken input
         calendars = _parse_without_timezones(text, error, notices)
     if not any(calendar.walk("VEVENT") for calendar in calendars):
-        raise NotACalendar("the calendar has no events")
+        # A feed whose last event was removed, or a quiet series: there is nothing to
+        # import, and its talks that were in the feed are gone from it.
+        notices.append(Notice("", "the calendar has 0 events"))
     return calendars
 
 

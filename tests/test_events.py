@@ -278,3 +278,38 @@ def test_an_unreadable_start_names_the_property_and_the_parsers_reason():
     assert [str(n) for n in notices] == [
         "bad@x: skipped: unreadable DTSTART (Wrong datetime format: 20301345T100000Z)"
     ]
+
+
+# An empty RRULE line (calendarlabs.com writes one in every event): a single event
+
+
+def test_an_empty_recurrence_rule_reads_the_event_as_a_single_event_with_a_notice():
+    data = ics_calendar(ics_event("h@x", "Holiday", ";VALUE=DATE:20270101", rrule=""))
+    records, notices = events(data)
+    assert [(r.uid, r.title, r.all_day) for r in records] == [("h@x", "Holiday", True)]
+    assert [str(n) for n in notices] == ["h@x: the RRULE is empty; read without it"]
+
+
+def test_empty_recurrence_rules_in_many_events_are_one_notice():
+    data = ics_calendar(
+        *(ics_event(f"h{i}@x", "Holiday", f";VALUE=DATE:2027010{i}", rrule="") for i in (1, 2, 3)),
+        ics_event("w@x", "Weekly", "20270105T160000Z", rrule="FREQ=WEEKLY;COUNT=2"),
+    )
+    records, notices = events(data)
+    assert sorted(r.uid for r in records) == [
+        "h1@x",
+        "h2@x",
+        "h3@x",
+        "w@x/20270105T160000Z",
+        "w@x/20270112T160000Z",
+    ]
+    assert [str(n) for n in notices] == ["3 events have an empty RRULE; each was read without it"]
+
+
+def test_an_empty_recurrence_rule_beside_rdates_keeps_the_rdates():
+    data = ics_calendar(
+        ics_event("h@x", "Twice", "20270105T160000Z", rrule="", rdate="20270112T160000Z")
+    )
+    records, notices = events(data)
+    assert [r.uid for r in records] == ["h@x/20270105T160000Z", "h@x/20270112T160000Z"]
+    assert [str(n) for n in notices] == ["h@x: the RRULE is empty; read without it"]

@@ -1,6 +1,7 @@
 """import_ics on calendars at the edges: feeds emptied upstream, rules no parser reads, an empty
 RRULE, recurring events without an end; and one line per skipped event in its output."""
 
+import datetime as dt
 import os
 from io import StringIO
 from pathlib import Path
@@ -168,3 +169,19 @@ def test_the_command_prints_one_line_per_skipped_event_and_nothing_on_stderr(tmp
             '"Contacts\' birthdays and events"',
         ]
     assert done.stdout.splitlines() == expected
+
+
+# An empty RRULE line
+
+
+def test_events_with_an_empty_rule_are_imported_as_single_events_with_one_warning():
+    code, out, err = run_import(GERMANY_HOLIDAYS)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "  warning: 34 events have an empty RRULE; each was read without it",
+        f"{GERMANY_HOLIDAYS}: 34 created, 0 updated, 0 unchanged, 0 cancelled, 0 skipped into "
+        "'Germany Holidays'",
+    ]
+    new_year = Talk.objects.get(uid="5e3a8f312427a1580896049@calendarlabs.com")
+    assert (new_year.title, new_year.all_day) == ("New Year's Day", True)
+    assert new_year.start.date() == dt.date(2019, 1, 1)

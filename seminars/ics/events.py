@@ -69,6 +69,7 @@ def calendar_events(
             horizon=horizon,
             max_occurrences=max_occurrences,
             timezones=calendar.walk("VTIMEZONE"),
+            empty_rules=[],
         )
         records = []
         for uid, components in _group_by_uid(calendar.walk("VEVENT")).items():
@@ -81,6 +82,12 @@ def calendar_events(
                 # The notice is the user's one line; the traceback is for LOG_LEVEL=DEBUG.
                 logger.debug("event %s could not be read", uid, exc_info=True)
                 notices.append(Notice(uid, f"unreadable ({_first_line(error)})", skipped=True))
+    # Once per calendar: calendarlabs.com writes an empty RRULE in each of its events.
+    if len(context.empty_rules) == 1:
+        notices.append(Notice(context.empty_rules[0], "the RRULE is empty; read without it"))
+    elif context.empty_rules:
+        count = len(context.empty_rules)
+        notices.append(Notice("", f"{count} events have an empty RRULE; each was read without it"))
     return records
 
 
@@ -131,6 +138,11 @@ def _group_records(uid, components, context):
         )
         masters = masters[-1:]
     master = masters[0] if masters else None
+    if master is not None and recurrence.has_empty_rule(master):
+        # As recurring-ical-events and ical.js do: an empty RRULE adds no occurrences.
+        context.empty_rules.append(uid)
+        master = recurrence.without_empty_rules(master)
+        masters = [master]
     if master is not None and not overrides and "RRULE" not in master and "RDATE" not in master:
         return [_record(master, _bounded_uid(uid), context)]
 

@@ -313,3 +313,46 @@ def test_an_empty_recurrence_rule_beside_rdates_keeps_the_rdates():
     records, notices = events(data)
     assert [r.uid for r in records] == ["h@x/20270105T160000Z", "h@x/20270112T160000Z"]
     assert [str(n) for n in notices] == ["h@x: the RRULE is empty; read without it"]
+
+
+# Ends
+
+
+def test_a_recurring_event_without_an_end_has_no_end_like_a_single_one():
+    data = ics_calendar(
+        ics_event("r@x", "Weekly", "20270105T203000Z", rrule="FREQ=WEEKLY;COUNT=3"),
+        ics_event("one@x", "Once", "20270105T203000Z"),
+    )
+    records, _ = events(data)
+    assert [(r.uid, r.end) for r in records] == [
+        ("r@x/20270105T203000Z", None),
+        ("r@x/20270112T203000Z", None),
+        ("r@x/20270119T203000Z", None),
+        ("one@x", None),
+    ]
+
+
+def test_an_occurrence_moved_without_an_end_has_none_and_the_others_keep_theirs():
+    data = ics_calendar(
+        ics_event(
+            "r@x", "Weekly", "20270105T203000Z", "20270105T213000Z", rrule="FREQ=WEEKLY;COUNT=3"
+        ),
+        ics_event("r@x", "Moved", "20270112T223000Z", recurrence_id="20270112T203000Z"),
+    )
+    records, _ = events(data)
+    hour = dt.timedelta(hours=1)
+    assert [(r.title, r.start.hour, r.end and r.end - r.start) for r in records] == [
+        ("Weekly", 20, hour),
+        ("Moved", 22, None),
+        ("Weekly", 20, hour),
+    ]
+
+
+def test_a_recurring_event_with_a_duration_keeps_its_end():
+    data = ics_calendar(
+        ics_event(
+            "r@x", "Weekly", "20270105T203000Z", rrule="FREQ=WEEKLY;COUNT=2", duration="PT90M"
+        )
+    )
+    records, _ = events(data)
+    assert [r.end - r.start for r in records] == [dt.timedelta(minutes=90)] * 2

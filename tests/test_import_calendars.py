@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import recurring_ical_events
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from seminars.models import FeedSource, Talk
-from tests.factories import ics_calendar, ics_event
+from tests.factories import ics_calendar, ics_event, ics_time
 from tests.subprocesses import manage
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +186,28 @@ def test_events_with_an_empty_rule_are_imported_as_single_events_with_one_warnin
     new_year = Talk.objects.get(uid="5e3a8f312427a1580896049@calendarlabs.com")
     assert (new_year.title, new_year.all_day) == ("New Year's Day", True)
     assert new_year.start.date() == dt.date(2019, 1, 1)
+
+
+# A recurring event without an end
+
+
+def test_a_recurring_event_without_an_end_shows_no_end_like_a_single_one(tmp_path, client):
+    # Within the horizon, which recurrences are expanded to.
+    first = (timezone.now() + dt.timedelta(days=7)).replace(hour=20, minute=30, second=0)
+    second = first + dt.timedelta(days=7)
+    feed = tmp_path / "feed.ics"
+    feed.write_bytes(
+        ics_calendar(
+            ics_event("r@x", "Karaoke", ics_time(first), rrule="FREQ=WEEKLY;COUNT=2"),
+            ics_event("one@x", "Once", ics_time(first)),
+        )
+    )
+    assert run_import(feed, "--series", "Nights")[0] == 0
+    assert sorted(Talk.objects.values_list("uid", "end")) == [
+        ("one@x", None),
+        (f"r@x/{ics_time(first)}", None),
+        (f"r@x/{ics_time(second)}", None),
+    ]
+    page = client.get(Talk.objects.get(uid=f"r@x/{ics_time(first)}").get_absolute_url())
+    when = page.content.decode().split("<dt>When</dt><dd>", 1)[1].split("</dd>", 1)[0]
+    assert when.count("<time") == 1  # the start, and no "–20:30" after it

@@ -173,9 +173,16 @@ def _group_records(uid, components, context):
                 f"{len(kept)} nearest today",
             )
         )
+    # The library gives an occurrence of an event without DTEND or DURATION an end at its
+    # start; like a single event, it has no end (RFC 5545 3.6.1: it takes no time).
+    origins = {_recurrence_key(o, context): o for o in overrides}
     records = []
     for occurrence in kept:
-        occurrence_uid = _bounded_uid(f"{uid}/{_recurrence_key(occurrence, context)}")
+        key = _recurrence_key(occurrence, context)
+        origin = origins.get(key, master)
+        if origin is not None and "DTEND" not in origin and "DURATION" not in origin:
+            occurrence.pop("DTEND", None)
+        occurrence_uid = _bounded_uid(f"{uid}/{key}")
         try:
             records.append(_record(occurrence, occurrence_uid, context))
         except SkipEvent as reason:

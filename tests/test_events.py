@@ -219,3 +219,140 @@ def test_correct_non_ascii_text_is_left_alone():
     title = "Über „Typen“ – naïve café ’quotes’ in Zürich, 東京"
     records, _ = events(ics_calendar(ics_event("u@x", title, "20270101T100000Z")))
     assert records[0].title == title
+
+
+# Rules the parser cannot read: one notice each, no traceback in the log
+
+
+def test_an_unreadable_recurrence_rule_skips_its_event_with_one_notice(caplog):
+    data = ics_calendar(
+        ics_event("bad@x", "Bad", "20270105T160000Z", rrule="FREQ=FOO;INTERVAL=-5;BYDAY=ZZ"),
+        ics_event("good@x", "Good", "20270105T160000Z"),
+    )
+    records, notices = events(data)
+    assert [r.uid for r in records] == ["good@x"]
+    assert [str(n) for n in notices] == [
+        "bad@x: skipped: unreadable RRULE (Expected frequency, got: FOO)"
+    ]
+    assert [r for r in caplog.records if r.exc_info] == []
+
+
+def test_an_unreadable_rdate_skips_its_event_with_one_notice(caplog):
+    # As Google writes birthdays: a date with a UTC mark, which no parser reads.
+    data = ics_calendar(
+        ics_event(
+            "bday@x",
+            "Birthday",
+            ";VALUE=DATE:20271210",
+            rrule="FREQ=DAILY;INTERVAL=1;COUNT=1",
+            rdate="20131210Z",
+        )
+    )
+    records, notices = events(data)
+    assert records == []
+    assert [str(n) for n in notices] == [
+        "bday@x: skipped: unreadable RDATE (Expected datetime, date, or time. Got: '20131210Z')"
+    ]
+    assert [r for r in caplog.records if r.exc_info] == []
+
+
+def test_an_unreadable_exdate_skips_only_its_event():
+    data = ics_calendar(
+        ics_event("w@x", "Weekly", "20270105T160000Z", rrule="FREQ=WEEKLY;COUNT=2"),
+        ics_event("w@x", "Moved", "20270113T160000Z", recurrence_id="20270112T160000Z"),
+        ics_event(
+            "bad@x", "Bad", "20270105T160000Z", rrule="FREQ=DAILY;COUNT=3", exdate="2027-01-05"
+        ),
+    )
+    records, notices = events(data)
+    assert sorted(r.title for r in records) == ["Moved", "Weekly"]
+    assert [str(n) for n in notices] == [
+        "bad@x: skipped: unreadable EXDATE (Expected datetime, date, or time. Got: '2027-01-05')"
+    ]
+
+
+def test_an_unreadable_start_names_the_property_and_the_parsers_reason():
+    data = ics_calendar(ics_event("bad@x", "Bad", "20301345T100000Z"))
+    records, notices = events(data)
+    assert records == []
+    assert [str(n) for n in notices] == [
+        "bad@x: skipped: unreadable DTSTART (Wrong datetime format: 20301345T100000Z)"
+    ]
+
+
+# An empty RRULE line (calendarlabs.com writes one in every event): a single event
+
+
+def test_an_empty_recurrence_rule_reads_the_event_as_a_single_event_with_a_notice():
+    data = ics_calendar(ics_event("h@x", "Holiday", ";VALUE=DATE:20270101", rrule=""))
+    records, notices = events(data)
+    assert [(r.uid, r.title, r.all_day) for r in records] == [("h@x", "Holiday", True)]
+    assert [str(n) for n in notices] == ["h@x: the RRULE is empty; read without it"]
+
+
+def test_empty_recurrence_rules_in_many_events_are_one_notice():
+    data = ics_calendar(
+        *(ics_event(f"h{i}@x", "Holiday", f";VALUE=DATE:2027010{i}", rrule="") for i in (1, 2, 3)),
+        ics_event("w@x", "Weekly", "20270105T160000Z", rrule="FREQ=WEEKLY;COUNT=2"),
+    )
+    records, notices = events(data)
+    assert sorted(r.uid for r in records) == [
+        "h1@x",
+        "h2@x",
+        "h3@x",
+        "w@x/20270105T160000Z",
+        "w@x/20270112T160000Z",
+    ]
+    assert [str(n) for n in notices] == ["3 events have an empty RRULE; each was read without it"]
+
+
+def test_an_empty_recurrence_rule_beside_rdates_keeps_the_rdates():
+    data = ics_calendar(
+        ics_event("h@x", "Twice", "20270105T160000Z", rrule="", rdate="20270112T160000Z")
+    )
+    records, notices = events(data)
+    assert [r.uid for r in records] == ["h@x/20270105T160000Z", "h@x/20270112T160000Z"]
+    assert [str(n) for n in notices] == ["h@x: the RRULE is empty; read without it"]
+
+
+# Ends
+
+
+def test_a_recurring_event_without_an_end_has_no_end_like_a_single_one():
+    data = ics_calendar(
+        ics_event("r@x", "Weekly", "20270105T203000Z", rrule="FREQ=WEEKLY;COUNT=3"),
+        ics_event("one@x", "Once", "20270105T203000Z"),
+    )
+    records, _ = events(data)
+    assert [(r.uid, r.end) for r in records] == [
+        ("r@x/20270105T203000Z", None),
+        ("r@x/20270112T203000Z", None),
+        ("r@x/20270119T203000Z", None),
+        ("one@x", None),
+    ]
+
+
+def test_an_occurrence_moved_without_an_end_has_none_and_the_others_keep_theirs():
+    data = ics_calendar(
+        ics_event(
+            "r@x", "Weekly", "20270105T203000Z", "20270105T213000Z", rrule="FREQ=WEEKLY;COUNT=3"
+        ),
+        ics_event("r@x", "Moved", "20270112T223000Z", recurrence_id="20270112T203000Z"),
+    )
+    records, _ = events(data)
+    hour = dt.timedelta(hours=1)
+    assert [(r.title, r.start.hour, r.end and r.end - r.start) for r in records] == [
+        ("Weekly", 20, hour),
+        ("Moved", 22, None),
+        ("Weekly", 20, hour),
+    ]
+
+
+def test_a_recurring_event_with_a_duration_keeps_its_end():
+    data = ics_calendar(
+        ics_event(
+            "r@x", "Weekly", "20270105T203000Z", rrule="FREQ=WEEKLY;COUNT=2", duration="PT90M"
+        )
+    )
+    records, _ = events(data)
+    assert [r.end - r.start for r in records] == [dt.timedelta(minutes=90)] * 2

@@ -19,6 +19,7 @@ from .records import (
     LAST_YEAR,
     EventRecord,
     Notice,
+    ParserNotices,
     SkipEvent,
     in_supported_years,
 )
@@ -54,29 +55,39 @@ def calendar_events(
     notice says `skipped`): a bad event never stops the others.
     """
     default_tz = _calendar_zone(calendar, site_tz, notices)
-    if default_tz is not site_tz:
-        try:
-            calendar = x_wr_timezone.to_standard(calendar)
-        except Exception as error:  # a broken X-WR-TIMEZONE must not stop the import
-            notices.append(Notice("", f"X-WR-TIMEZONE could not be applied: {error}"))
-    context = _Context(
-        site_tz=site_tz,
-        default_tz=default_tz,
-        notices=notices,
-        now=now,
-        horizon=horizon,
-        max_occurrences=max_occurrences,
-        timezones=calendar.walk("VTIMEZONE"),
-    )
-    records = []
-    for uid, components in _group_by_uid(calendar.walk("VEVENT")).items():
-        try:
-            records.extend(_group_records(uid, components, context))
-        except SkipEvent as reason:
-            notices.append(Notice(uid, str(reason), skipped=True))
-        except Exception as error:  # one broken event must not sink its calendar
-            logger.warning("event %s could not be read", uid, exc_info=True)
-            notices.append(Notice(uid, f"unreadable ({_first_line(error)})", skipped=True))
+    with ParserNotices(notices) as capture:
+        if default_tz is not site_tz:
+            try:
+                calendar = x_wr_timezone.to_standard(calendar)
+            except Exception as error:  # a broken X-WR-TIMEZONE must not stop the import
+                notices.append(Notice("", f"X-WR-TIMEZONE could not be applied: {error}"))
+        context = _Context(
+            site_tz=site_tz,
+            default_tz=default_tz,
+            notices=notices,
+            now=now,
+            horizon=horizon,
+            max_occurrences=max_occurrences,
+            timezones=calendar.walk("VTIMEZONE"),
+            empty_rules=[],
+        )
+        records = []
+        for uid, components in _group_by_uid(calendar.walk("VEVENT")).items():
+            capture.uid = uid
+            try:
+                records.extend(_group_records(uid, components, context))
+            except SkipEvent as reason:
+                notices.append(Notice(uid, str(reason), skipped=True))
+            except Exception as error:  # one broken event must not sink its calendar
+                # The notice is the user's one line; the traceback is for LOG_LEVEL=DEBUG.
+                logger.debug("event %s could not be read", uid, exc_info=True)
+                notices.append(Notice(uid, f"unreadable ({_first_line(error)})", skipped=True))
+    # Once per calendar: calendarlabs.com writes an empty RRULE in each of its events.
+    if len(context.empty_rules) == 1:
+        notices.append(Notice(context.empty_rules[0], "the RRULE is empty; read without it"))
+    elif context.empty_rules:
+        count = len(context.empty_rules)
+        notices.append(Notice("", f"{count} events have an empty RRULE; each was read without it"))
     return records
 
 
@@ -127,8 +138,15 @@ def _group_records(uid, components, context):
         )
         masters = masters[-1:]
     master = masters[0] if masters else None
+    if master is not None and recurrence.has_empty_rule(master):
+        # As recurring-ical-events and ical.js do: an empty RRULE adds no occurrences.
+        context.empty_rules.append(uid)
+        master = recurrence.without_empty_rules(master)
+        masters = [master]
     if master is not None and not overrides and "RRULE" not in master and "RDATE" not in master:
         return [_record(master, _bounded_uid(uid), context)]
+
+    recurrence.check_readable(masters + overrides)
 
     if master is not None and "DTSTART" in master:
         first = _as_datetime(_decoded_time(master["DTSTART"], uid, context), context)
@@ -155,9 +173,16 @@ def _group_records(uid, components, context):
                 f"{len(kept)} nearest today",
             )
         )
+    # The library gives an occurrence of an event without DTEND or DURATION an end at its
+    # start; like a single event, it has no end (RFC 5545 3.6.1: it takes no time).
+    origins = {_recurrence_key(o, context): o for o in overrides}
     records = []
     for occurrence in kept:
-        occurrence_uid = _bounded_uid(f"{uid}/{_recurrence_key(occurrence, context)}")
+        key = _recurrence_key(occurrence, context)
+        origin = origins.get(key, master)
+        if origin is not None and "DTEND" not in origin and "DURATION" not in origin:
+            occurrence.pop("DTEND", None)
+        occurrence_uid = _bounded_uid(f"{uid}/{key}")
         try:
             records.append(_record(occurrence, occurrence_uid, context))
         except SkipEvent as reason:
@@ -247,6 +272,8 @@ def _check_year(value: dt.date, verb: str) -> None:
 
 
 def _decoded_time(prop, uid, context):
+    if isinstance(prop, icalendar.vBroken):
+        raise SkipEvent.unreadable(prop)
     try:
         value = prop.dt
     except Exception as error:

@@ -5,7 +5,7 @@ import re
 import icalendar
 from icalendar.parser import unescape_backslash
 
-from .records import Notice
+from .records import Notice, ParserNotices
 
 BOM = b"\xef\xbb\xbf"
 # A line break followed by a space or tab continues the line (RFC 5545, 3.1). Folding joins
@@ -41,7 +41,8 @@ def decode(data: bytes, notices: list[Notice]) -> str:
 
 
 def read_calendars(data: bytes, notices: list[Notice]) -> list[icalendar.Calendar]:
-    """Parse every VCALENDAR in `data`; raise NotACalendar when there is nothing to import."""
+    """Parse every VCALENDAR in `data` (a calendar without events is an empty one); raise
+    NotACalendar when `data` is not a calendar."""
     if not data.strip():
         raise NotACalendar("the source is empty")
     if b"\x00" in data[:4096]:
@@ -59,11 +60,14 @@ def read_calendars(data: bytes, notices: list[Notice]) -> list[icalendar.Calenda
     if len(_BEGIN_EVENT.findall(text)) != len(_END_EVENT.findall(text)):
         raise NotACalendar("the calendar is truncated: BEGIN:VEVENT without END:VEVENT")
     try:
-        calendars = icalendar.Calendar.from_ical(text, multiple=True)
+        with ParserNotices(notices):
+            calendars = icalendar.Calendar.from_ical(text, multiple=True)
     except Exception as error:  # the parser raises many types on broken input
         calendars = _parse_without_timezones(text, error, notices)
     if not any(calendar.walk("VEVENT") for calendar in calendars):
-        raise NotACalendar("the calendar has no events")
+        # A feed whose last event was removed, or a quiet series: there is nothing to
+        # import, and its talks that were in the feed are gone from it.
+        notices.append(Notice("", "the calendar has 0 events"))
     return calendars
 
 
@@ -72,7 +76,8 @@ def _parse_without_timezones(text, error, notices) -> list[icalendar.Calendar]:
     stripped = _VTIMEZONE.sub("", text)
     if stripped != text:
         try:
-            calendars = icalendar.Calendar.from_ical(stripped, multiple=True)
+            with ParserNotices(notices):
+                calendars = icalendar.Calendar.from_ical(stripped, multiple=True)
         except Exception:
             pass
         else:

@@ -1,6 +1,9 @@
-"""Plain records that carry one event from a calendar to the database."""
+"""Plain records that carry one event from a calendar to the database, and the notices that
+say what was skipped or repaired on the way."""
 
 import datetime as dt
+import logging
+import warnings
 from dataclasses import dataclass, field
 
 # The years a talk may fall in. Outside them dates overflow time zone conversions (year 1,
@@ -20,6 +23,13 @@ def in_supported_years(value: dt.date) -> bool:
 
 class SkipEvent(Exception):
     """This event cannot be imported; str() says why."""
+
+    @classmethod
+    def unreadable(cls, prop) -> "SkipEvent":
+        """For a property the parser kept as broken (icalendar's vBroken): name it and why."""
+        text = str(prop.parse_error or "").strip()
+        reason = text.splitlines()[0][:200] if text else repr(str(prop))
+        return cls(f"unreadable {prop.property_name or 'property'} ({reason})")
 
 
 @dataclass(frozen=True)
@@ -63,3 +73,61 @@ class Notice:
     def __str__(self):
         text = f"skipped: {self.message}" if self.skipped else self.message
         return f"{self.uid}: {text}" if self.uid else text
+
+
+# The libraries that read calendars for us: what they log is about the calendar, and so are
+# their user and runtime warnings (a TZID guessed, a zone name not understood). Deprecation
+# warnings are about our code, and keep the filters they had.
+_PARSER_LOGGERS = ("icalendar", "recurring_ical_events", "x_wr_timezone")
+_CALENDAR_WARNINGS = (UserWarning, RuntimeWarning)
+
+
+class ParserNotices(logging.Handler):
+    """`with ParserNotices(notices) as capture:` turns what the calendar parsers warn or log
+    in the block into notices, once each, named by `capture.uid` (set it to the event being
+    read), so that it reaches the user as one line rather than as output on stderr.
+
+    Warning filters and logger settings are the process's: fine where one import runs per
+    process at a time (the command, a sync gunicorn worker), not across threads.
+    """
+
+    def __init__(self, notices: list[Notice], uid: str = ""):
+        super().__init__(logging.WARNING)
+        self.notices, self.uid = notices, uid
+        self._seen: set[Notice] = set()
+        self._warnings = warnings.catch_warnings()
+
+    def __enter__(self):
+        self._warnings.__enter__()
+        for category in _CALENDAR_WARNINGS:
+            warnings.simplefilter("always", category)
+        self._show_other = warnings.showwarning
+        warnings.showwarning = self._show_warning
+        self._loggers = [logging.getLogger(name) for name in _PARSER_LOGGERS]
+        self._propagates = [logger.propagate for logger in self._loggers]
+        for logger in self._loggers:
+            logger.addHandler(self)
+            logger.propagate = False
+        return self
+
+    def __exit__(self, *exc_info):
+        for logger, propagate in zip(self._loggers, self._propagates, strict=True):
+            logger.removeHandler(self)
+            logger.propagate = propagate
+        self._warnings.__exit__(*exc_info)
+
+    def emit(self, record):
+        self._add(record.getMessage())
+
+    def _show_warning(self, message, category, *args, **kwargs):
+        if issubclass(category, _CALENDAR_WARNINGS):
+            self._add(str(message))
+        else:
+            self._show_other(message, category, *args, **kwargs)
+
+    def _add(self, text: str) -> None:
+        text = text.strip()
+        notice = Notice(self.uid, text.splitlines()[0][:300] if text else "the parser warned")
+        if notice not in self._seen:  # one zone is warned of for DTSTART and for DTEND
+            self._seen.add(notice)
+            self.notices.append(notice)

@@ -8,6 +8,7 @@ that could have more than MAX_OCCURRENCES_WALKED occurrences up to the horizon i
 What is left is expanded once over the supported years, which is linear in the occurrences.
 """
 
+import copy
 import datetime as dt
 import math
 
@@ -113,3 +114,35 @@ def _as_list(value) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+# Properties without which the event's occurrences are unknown: one unreadable skips the event.
+_RECURRENCE_PROPERTIES = ("RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
+
+
+def check_readable(components: list[icalendar.Component]) -> None:
+    """Raise SkipEvent naming the first recurrence property the parser could not read."""
+    for component in components:
+        for name in _RECURRENCE_PROPERTIES:
+            for value in _as_list(component.get(name)):
+                if isinstance(value, icalendar.vBroken):
+                    raise SkipEvent.unreadable(value)
+
+
+def has_empty_rule(master: icalendar.Component) -> bool:
+    """Whether the event has an `RRULE:` line with nothing after it."""
+    return any(_is_empty(rule) for rule in _as_list(master.get("RRULE")))
+
+
+def without_empty_rules(master: icalendar.Component) -> icalendar.Component:
+    """A copy of `master` without its empty RRULEs (the calendar is left as it was)."""
+    event = copy.copy(master)
+    rules = [rule for rule in _as_list(master.get("RRULE")) if not _is_empty(rule)]
+    del event["RRULE"]
+    if rules:
+        event["RRULE"] = rules if len(rules) > 1 else rules[0]
+    return event
+
+
+def _is_empty(rule) -> bool:
+    return isinstance(rule, icalendar.vRecur) and not rule

@@ -186,6 +186,41 @@ def test_a_list_says_speaker_to_be_announced_for_a_talk_without_speakers(client)
     assert speakers == ["Speaker to be announced", "Ann"]
 
 
+def test_a_past_talk_without_speakers_says_nothing_about_speakers_in_lists(client):
+    series = make_series("S", slug="s")
+    make_talk(title="Old mystery", series=series, start=days_from_now(-3))
+    make_talk(
+        title="Old known", series=series, start=days_from_now(-2), speakers=[make_speaker("Ann")]
+    )
+    make_talk(title="New mystery", series=series, start=days_from_now(2))
+
+    for url in ("/archive/", "/series/s/", "/search/?q=mystery"):
+        cards = soup(client.get(url)).select(".talk")
+        speakers = {
+            card.select_one(".talk-title").get_text(): [
+                p.get_text() for p in card.select(".speakers")
+            ]
+            for card in cards
+        }
+        assert speakers["Old mystery"] == [], url
+        assert "to be announced" not in " ".join(
+            c.get_text() for c in cards if "Old" in c.get_text()
+        )
+    assert speakers["New mystery"] == ["Speaker to be announced"]
+
+
+def test_a_past_talk_page_without_speakers_says_nothing_about_speakers(client):
+    past = make_talk(title="Old mystery", start=days_from_now(-3))
+    upcoming = make_talk(title="New mystery", start=days_from_now(3))
+
+    page = soup(client.get(past.get_absolute_url()))
+    assert page.select(".speaker-list") == []
+    assert "to be announced" not in page.get_text()
+    assert soup(client.get(upcoming.get_absolute_url())).select_one(".speaker-list").get_text() == (
+        "Speaker to be announced"
+    )
+
+
 @pytest.mark.parametrize(
     ("venue", "join_url", "meta"),
     [

@@ -2,7 +2,9 @@
 talks, attendance, no links to the page itself, and the site's branding settings."""
 
 import datetime as dt
+import importlib.util
 import re
+import subprocess
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -355,3 +357,42 @@ def test_branding_cues_and_snippets_cost_no_queries(client, settings, django_ass
         with django_assert_num_queries(len(plain.captured_queries)):
             client.get(path, {"tz": "Asia/Tokyo"})
         settings.SITE_LOGO, settings.SITE_ACCENT, settings.SITE_FOOTER = "", "blue", ""
+
+
+# The README's screenshots
+
+
+def screenshots_module():
+    path = Path(__file__).resolve().parent.parent / "docs" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("screenshots", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.django_db(False)
+def test_screenshots_go_to_a_folder_git_ignores_unless_asked_to_write_the_readmes(tmp_path):
+    screenshots = screenshots_module()
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+
+    options = screenshots.screenshot_options([], root=tmp_path)
+    options["out"].mkdir()
+    (options["out"] / "home-desktop.png").write_bytes(b"\x89PNG")
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert options == {"out": tmp_path / "build" / "screenshots"}
+    assert status.stdout == ""  # nothing for git to track
+    assert screenshots.screenshot_options(["--write"], root=tmp_path) == {
+        "out": screenshots.ROOT / "docs" / "screenshots"
+    }
+    assert screenshots.screenshot_options(["--all", "look"], root=tmp_path) == {
+        "pages": screenshots.PAGES | screenshots.MORE_PAGES,
+        "out": Path("look"),
+        "full_page": True,
+    }

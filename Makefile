@@ -82,11 +82,12 @@ test-browser: $(VENV)/.requirements-browser $(AXE_CORE_JS)
 	@command -v java >/dev/null || { echo "The Nu HTML Checker needs Java: apt-get install default-jre-headless"; exit 1; }
 	CHROMIUM=$(CHROMIUM) AXE_CORE_JS=$(abspath $(AXE_CORE_JS)) $(BIN)/pytest -m browser
 
-## screenshots: rebuild docs/screenshots/*.png (home, talk and follow pages, desktop and phone) from the
-## demo talks in a throwaway database
+## screenshots: take the README's screenshots (home, talk and follow pages, desktop and phone) from
+## the demo talks in a throwaway database, into build/screenshots/ (not tracked); WRITE=1 to
+## update docs/screenshots/*.png instead
 screenshots: $(VENV)/.requirements-browser
 	@$(NEED_CHROMIUM)
-	CHROMIUM=$(CHROMIUM) $(BIN)/python docs/screenshots.py
+	CHROMIUM=$(CHROMIUM) $(BIN)/python docs/screenshots.py $(if $(WRITE),--write)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -4,13 +4,16 @@ and on a phone.
 Run it with `make screenshots` (or `.venv/bin/python docs/screenshots.py` once
 requirements-browser.txt is installed). It builds a throwaway SQLite database with the demo
 talks, serves it the way production does (gunicorn, DEBUG off, collected static files), and
-writes docs/screenshots/{home,talk,follow}-{desktop,phone}.png. Nothing outside a temporary
-folder and those six files is touched; a `.env` in the project is not read.
+writes {home,talk,follow}-{desktop,phone}.png into build/screenshots/, which git ignores, to
+look at. `--write` (`make screenshots WRITE=1`) writes them into docs/screenshots/ instead,
+the README's, which git tracks. Nothing else outside a temporary folder is touched; a `.env`
+in the project is not read.
 
 `docs/screenshots.py --all DIR` writes whole pages, the series page too, into DIR instead: for
 looking over a change of design.
 """
 
+import argparse
 import os
 import secrets
 import socket
@@ -21,14 +24,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.browser.chromium import DESKTOP, PHONE, launch_chromium  # noqa: E402
 
-OUT = ROOT / "docs" / "screenshots"
+README_SCREENSHOTS = ROOT / "docs" / "screenshots"  # tracked: only with --write
+BUILD = "build"  # a folder of the project's own that git ignores (see untracked_folder)
 ZONE = "Europe/London"  # the site's, and the visitor's: the header then offers no other
 SCREENS = {"desktop": {"viewport": DESKTOP}, "phone": {"viewport": PHONE, "is_mobile": True}}
 # A talk the screenshots can show off: announced, with speakers and an abstract; in a room and
@@ -96,8 +98,37 @@ def serve_demo(tmp: Path, port: int) -> subprocess.Popen:
     return server
 
 
-def take_screenshots(base_url: str, pages=PAGES, out=OUT, full_page=False) -> list[Path]:
-    out.mkdir(exist_ok=True)
+def untracked_folder(root: Path = ROOT) -> Path:
+    """build/screenshots/ in `root`, made if need be, with a .gitignore that keeps the whole of
+    build/ out of git (as pytest does for its cache): the project's .gitignore needs no line."""
+    build = root / BUILD
+    build.mkdir(exist_ok=True)
+    ignore = build / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# Made by docs/screenshots.py: nothing here is tracked.\n*\n")
+    return build / "screenshots"
+
+
+def screenshot_options(argv: list[str], root: Path = ROOT) -> dict:
+    """take_screenshots()' pages, folder and page length for the command line `argv`."""
+    parser = argparse.ArgumentParser(description="Take the README's screenshots.")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--write", action="store_true", help=f"into {README_SCREENSHOTS.relative_to(ROOT)}/"
+    )
+    where.add_argument(
+        "--all", metavar="DIR", type=Path, help="whole pages, the series page too, into DIR"
+    )
+    args = parser.parse_args(argv)
+    if args.all:
+        return {"pages": PAGES | MORE_PAGES, "out": args.all, "full_page": True}
+    return {"out": README_SCREENSHOTS if args.write else untracked_folder(root)}
+
+
+def take_screenshots(base_url: str, *, out: Path, pages=PAGES, full_page=False) -> list[Path]:
+    from playwright.sync_api import sync_playwright  # requirements-browser.txt
+
+    out.mkdir(parents=True, exist_ok=True)
     written = []
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
@@ -119,9 +150,7 @@ def take_screenshots(base_url: str, pages=PAGES, out=OUT, full_page=False) -> li
 
 
 def main() -> None:
-    options = {}
-    if sys.argv[1:2] == ["--all"]:
-        options = {"pages": PAGES | MORE_PAGES, "out": Path(sys.argv[2]), "full_page": True}
+    options = screenshot_options(sys.argv[1:])
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         server = serve_demo(Path(tmp), port)
@@ -132,6 +161,8 @@ def main() -> None:
             server.wait(timeout=30)
     for path in written:
         print(f"{path}  {path.stat().st_size // 1024} KiB")
+    if options["out"] != README_SCREENSHOTS and "pages" not in options:
+        print("docs/screenshots/ is as it was: `make screenshots WRITE=1` updates it.")
 
 
 if __name__ == "__main__":

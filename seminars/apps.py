@@ -6,4 +6,7 @@ class SeminarsConfig(AppConfig):
     verbose_name = "Seminars"
 
     def ready(self):
-        from . import caching  # noqa: F401  (connects the cache invalidation signals)
+        from . import (
+            caching,  # noqa: F401  (connects the cache invalidation signals)
+            search,  # noqa: F401  (adds seminars_fold() to SQLite connections)
+        )

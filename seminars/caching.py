@@ -4,7 +4,9 @@ Every page is cached under the current ContentVersion token. Saving or deleting 
 talk, speaker or speaker link changes the token (the signal handlers below); bulk writes,
 which send no signals, call `content_changed()` themselves. A page is therefore never served
 stale after a change; the short timeout covers what changes with time alone (a talk ending).
-The key also holds the active time zone (the visitor's), as the page's times do.
+The key also holds the active time zone (the visitor's), as the page's times do, and the
+scheme and host, as the page's absolute URLs do. The scheme is the one Django sees: it trusts
+a proxy's header only when SECURE_PROXY_SSL_HEADER names it, and ignores it otherwise.
 
 Serving reads the token and never writes: pages and feeds stay up while an import holds the
 database's write lock.
@@ -52,7 +54,14 @@ def cached_page(view):
             return view(request, *args, **kwargs)
         # The active zone (zones.ZoneMiddleware) sets the times a page shows.
         zone = timezone.get_current_timezone_name()
-        parts = (content_version(), request.get_host(), request.get_full_path(), zone)
+        # Absolute URLs (request.build_absolute_uri) carry the scheme and host.
+        parts = (
+            content_version(),
+            request.scheme,
+            request.get_host(),
+            request.get_full_path(),
+            zone,
+        )
         key = "seminars:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         hit = cache.get(key)
         if hit is not None:

@@ -3,6 +3,9 @@
 A GET form, so it works without JavaScript or an account, and the choice is the page's
 address. The form writes `?series=a&series=b`, the canonical form; `?series=a,b`, as in the
 feed's own URL, is read as well, and so are old slugs of renamed series.
+
+One feed combines at most MAX_CHOSEN_SERIES series: of more, the page offers the feed of the
+first ones in its list, names those it leaves out, and keeps every tick.
 """
 
 from urllib.parse import urlencode
@@ -18,7 +21,9 @@ from .models import Series, Talk
 from .paging import page_of
 
 PAGE_SIZE = 25
-MAX_SLUGS = 100  # read no further: the feed takes MAX_CHOSEN_SERIES anyway
+# Read no further: as many fields as Django reads from a request (DATA_UPLOAD_MAX_NUMBER_FIELDS),
+# so that the form, which sends one per series, never has a tick dropped.
+MAX_SLUGS = 1000
 
 
 def chosen_slugs(values: list[str]) -> list[str]:
@@ -50,18 +55,20 @@ def feed_links(request, chosen: list[Series]) -> dict:
 @cached_page
 def follow(request):
     slugs = chosen_slugs(request.GET.getlist("series"))
+    # In the order of the page's list, so that "the first" are the first ticked there.
     chosen = list(Series.objects.by_slugs(slugs).only("name", "slug")) if slugs else []
+    followed, left_out = chosen[:MAX_CHOSEN_SERIES], chosen[MAX_CHOSEN_SERIES:]
     context = {
         "all_series": Series.objects.only("name", "slug"),
-        "chosen": chosen,
         "ticked": {series.slug for series in chosen},
         "max_series": MAX_CHOSEN_SERIES,
+        "left_out": left_out,
         "nav": "follow",
     }
-    if chosen and len(chosen) <= MAX_CHOSEN_SERIES:
-        talks = Talk.objects.filter(series__in=chosen).upcoming().with_speakers()
+    if followed:
+        talks = Talk.objects.filter(series__in=followed).upcoming().with_speakers()
         page = page_of(talks, request.GET.get("page"), size=PAGE_SIZE)
-        context |= feed_links(request, chosen)
+        context |= feed_links(request, followed)
         context |= {
             "page": page,
             "talks": page.object_list,

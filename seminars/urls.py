@@ -2,7 +2,10 @@
 
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from . import api, embeds, feeds, follow, health, views, zones
 from .sitemaps import SITEMAPS
@@ -42,6 +45,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    # Browsers ask for /favicon.ico on pages that link no icon (the admin's) and some on every
+    # page: send them to the icon. Lazy, as the static file's hashed name is in the manifest.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("seminars/favicon.svg"))),
     path("healthz", health.healthz, name="healthz"),
     path("", include((seminar_patterns, "seminars"))),
 ]

@@ -204,3 +204,73 @@ def test_models_do_not_import_the_caching_that_imports_them():
     }
 
     assert not imported & {"caching", "seminars.caching"}
+
+
+# Pages whose bodies hold absolute URLs of this site: the talk page (its own address), the
+# follow page (the feed's), the API (every object's). Requests name their host, as browsers
+# do, so that the scheme alone tells them apart.
+ABSOLUTE_URL_PAGES = ["{talk_page}", "/follow/?series=s", "/api/talks.json"]
+
+
+@pytest.mark.parametrize("url", ABSOLUTE_URL_PAGES)
+def test_a_page_cached_for_https_behind_the_proxy_is_not_served_to_plain_http(
+    client, settings, url
+):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.ALLOWED_HOSTS = ["seminars.example"]
+    talk = make_talk(title="Schemes", series=make_series("S", slug="s"), start=soon())
+    url = url.format(talk_page=talk.get_absolute_url())
+
+    secure = client.get(
+        url, headers={"host": "seminars.example", "x-forwarded-proto": "https"}
+    ).content.decode()
+    plain = client.get(url, headers={"host": "seminars.example"}).content.decode()
+
+    assert "https://seminars.example" in secure and "http://seminars.example" not in secure
+    assert "http://seminars.example" in plain and "https://seminars.example" not in plain
+
+
+@pytest.mark.parametrize("url", ABSOLUTE_URL_PAGES)
+def test_without_a_configured_proxy_the_forwarded_scheme_is_ignored(client, settings, url):
+    settings.SECURE_PROXY_SSL_HEADER = None
+    settings.ALLOWED_HOSTS = ["seminars.example"]
+    talk = make_talk(title="Schemes", series=make_series("S", slug="s"), start=soon())
+    url = url.format(talk_page=talk.get_absolute_url())
+
+    forged = client.get(
+        url, headers={"host": "seminars.example", "x-forwarded-proto": "https"}
+    ).content.decode()
+    plain = client.get(url, headers={"host": "seminars.example"}).content.decode()
+
+    assert "http://seminars.example" in forged and "https://seminars.example" not in forged
+    assert plain == forged
+
+
+def test_a_page_is_cached_per_host(client, settings):
+    settings.ALLOWED_HOSTS = ["one.example", "two.example"]
+    talk = make_talk(title="Hosts", start=soon())
+
+    url = talk.get_absolute_url()
+    one = client.get(url, headers={"host": "one.example"}).content.decode()
+    two = client.get(url, headers={"host": "two.example"}).content.decode()
+
+    assert "http://one.example/" in one and "two.example" not in one
+    assert "http://two.example/" in two and "one.example" not in two
+
+
+@pytest.mark.parametrize("url", ["/talks.ics", "/talks/{pk}.ics"])
+def test_a_feed_cached_for_https_behind_the_proxy_is_not_served_to_plain_http(
+    client, settings, url
+):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.ALLOWED_HOSTS = ["seminars.example"]
+    talk = make_talk(title="Schemes", start=soon())
+    url = url.format(pk=talk.pk)
+
+    secure = client.get(
+        url, headers={"host": "seminars.example", "x-forwarded-proto": "https"}
+    ).content.decode()
+    plain = client.get(url, headers={"host": "seminars.example"}).content.decode()
+
+    assert "URL:https://seminars.example" in secure and "http://seminars.example" not in secure
+    assert "URL:http://seminars.example" in plain and "https://seminars.example" not in plain

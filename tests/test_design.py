@@ -2,7 +2,9 @@
 talks, attendance, no links to the page itself, and the site's branding settings."""
 
 import datetime as dt
+import importlib.util
 import re
+import subprocess
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -186,6 +188,41 @@ def test_a_list_says_speaker_to_be_announced_for_a_talk_without_speakers(client)
     assert speakers == ["Speaker to be announced", "Ann"]
 
 
+def test_a_past_talk_without_speakers_says_nothing_about_speakers_in_lists(client):
+    series = make_series("S", slug="s")
+    make_talk(title="Old mystery", series=series, start=days_from_now(-3))
+    make_talk(
+        title="Old known", series=series, start=days_from_now(-2), speakers=[make_speaker("Ann")]
+    )
+    make_talk(title="New mystery", series=series, start=days_from_now(2))
+
+    for url in ("/archive/", "/series/s/", "/search/?q=mystery"):
+        cards = soup(client.get(url)).select(".talk")
+        speakers = {
+            card.select_one(".talk-title").get_text(): [
+                p.get_text() for p in card.select(".speakers")
+            ]
+            for card in cards
+        }
+        assert speakers["Old mystery"] == [], url
+        assert "to be announced" not in " ".join(
+            c.get_text() for c in cards if "Old" in c.get_text()
+        )
+    assert speakers["New mystery"] == ["Speaker to be announced"]
+
+
+def test_a_past_talk_page_without_speakers_says_nothing_about_speakers(client):
+    past = make_talk(title="Old mystery", start=days_from_now(-3))
+    upcoming = make_talk(title="New mystery", start=days_from_now(3))
+
+    page = soup(client.get(past.get_absolute_url()))
+    assert page.select(".speaker-list") == []
+    assert "to be announced" not in page.get_text()
+    assert soup(client.get(upcoming.get_absolute_url())).select_one(".speaker-list").get_text() == (
+        "Speaker to be announced"
+    )
+
+
 @pytest.mark.parametrize(
     ("venue", "join_url", "meta"),
     [
@@ -320,3 +357,42 @@ def test_branding_cues_and_snippets_cost_no_queries(client, settings, django_ass
         with django_assert_num_queries(len(plain.captured_queries)):
             client.get(path, {"tz": "Asia/Tokyo"})
         settings.SITE_LOGO, settings.SITE_ACCENT, settings.SITE_FOOTER = "", "blue", ""
+
+
+# The README's screenshots
+
+
+def screenshots_module():
+    path = Path(__file__).resolve().parent.parent / "docs" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("screenshots", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.django_db(False)
+def test_screenshots_go_to_a_folder_git_ignores_unless_asked_to_write_the_readmes(tmp_path):
+    screenshots = screenshots_module()
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+
+    options = screenshots.screenshot_options([], root=tmp_path)
+    options["out"].mkdir()
+    (options["out"] / "home-desktop.png").write_bytes(b"\x89PNG")
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert options == {"out": tmp_path / "build" / "screenshots"}
+    assert status.stdout == ""  # nothing for git to track
+    assert screenshots.screenshot_options(["--write"], root=tmp_path) == {
+        "out": screenshots.ROOT / "docs" / "screenshots"
+    }
+    assert screenshots.screenshot_options(["--all", "look"], root=tmp_path) == {
+        "pages": screenshots.PAGES | screenshots.MORE_PAGES,
+        "out": Path("look"),
+        "full_page": True,
+    }

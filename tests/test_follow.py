@@ -143,14 +143,43 @@ def test_only_unknown_series_tick_nothing_and_offer_no_feed(client, three):
     assert page.select_one("#feed-url") is None
 
 
-def test_more_series_than_one_feed_takes_says_so_and_offers_no_feed(client):
-    slugs = [make_series().slug for _ in range(MAX_CHOSEN_SERIES + 1)]
+def test_more_series_than_one_feed_takes_gives_the_first_and_names_the_rest(client):
+    series = [make_series(f"Series {i:03d}", slug=f"s{i:03d}") for i in range(150)]
+    for one in series[:2] + series[-2:]:
+        make_talk(title=f"Talk of {one.name}", series=one, start=days(1))
+
+    page = soup(client.get("/follow/", {"series": [s.slug for s in reversed(series)]}))
+
+    assert ticked(page) == [s.slug for s in series]  # every tick kept, none dropped
+    left_out = ", ".join(s.name for s in series[MAX_CHOSEN_SERIES:])
+    assert page.select_one(".banner").get_text() == (
+        f"One feed can combine at most {MAX_CHOSEN_SERIES} series: this one has the first "
+        f"{MAX_CHOSEN_SERIES} you ticked, and leaves out 130: {left_out}. Untick some to "
+        "choose others, or make a second feed of those left out."
+    )
+    feed = parse_qs(urlsplit(page.select_one("#feed-url")["value"]).query)
+    assert feed["series"] == [",".join(s.slug for s in series[:MAX_CHOSEN_SERIES])]
+    assert titles(page) == ["Talk of Series 000", "Talk of Series 001"]
+
+
+def test_one_series_more_than_one_feed_takes_is_named_as_left_out(client):
+    slugs = [make_series(f"Series {i:02d}").slug for i in range(MAX_CHOSEN_SERIES + 1)]
 
     page = soup(client.get("/follow/", {"series": slugs}))
 
     assert len(ticked(page)) == MAX_CHOSEN_SERIES + 1
-    assert page.select_one("#feed-url") is None
-    assert f"at most {MAX_CHOSEN_SERIES} series" in page.select_one(".banner").get_text()
+    assert page.select_one("#feed-url") is not None
+    assert f"leaves out 1: Series {MAX_CHOSEN_SERIES:02d}." in page.select_one(".banner").get_text()
+
+
+def test_as_many_series_as_one_feed_takes_need_no_warning(client):
+    slugs = [make_series().slug for _ in range(MAX_CHOSEN_SERIES)]
+
+    page = soup(client.get("/follow/", {"series": slugs}))
+
+    assert len(ticked(page)) == MAX_CHOSEN_SERIES
+    assert page.select_one(".banner") is None
+    assert page.select_one("#feed-url") is not None
 
 
 def test_paging_through_the_talks_keeps_the_chosen_series(client):

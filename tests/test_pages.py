@@ -358,6 +358,23 @@ def test_robots_txt_points_at_the_sitemap(client):
     ]
 
 
+def test_every_page_links_the_svg_favicon(client):
+    talk = make_talk()
+    for url in ("/", talk.get_absolute_url(), "/search/", "/no-such-page/"):
+        page = client.get(url).content.decode()
+        assert '<link rel="icon" href="/static/seminars/favicon.svg" type="image/svg+xml">' in page
+
+
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_favicon_ico_sends_browsers_to_the_svg_icon(client, method):
+    response = getattr(client, method)("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (302, "/static/seminars/favicon.svg")
+
+    icon = client.get(response["Location"])
+    assert (icon.status_code, icon["Content-Type"]) == (200, "image/svg+xml")
+    assert b"".join(icon.streaming_content).startswith(b'<svg xmlns="http://www.w3.org/2000/svg"')
+
+
 # Query counts: the same at 1 and at 200 talks
 
 

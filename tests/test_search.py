@@ -4,6 +4,7 @@ database (the same tests run on SQLite and PostgreSQL)."""
 import datetime as dt
 import html as html_lib
 import re
+import sqlite3
 
 import pytest
 from django.db import connection, transaction
@@ -14,7 +15,7 @@ from django.utils import timezone
 from seminars.ics.records import EventRecord, SpeakerRecord
 from seminars.ics.sync import sync_records
 from seminars.models import FeedSource, Speaker, Talk, TalkSpeaker
-from seminars.search import TABLE, search_talks, words
+from seminars.search import TABLE, fold, search_talks, words
 from tests.factories import make_series, make_speaker, make_talk
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +74,55 @@ def test_a_venue_or_an_abstract_is_found_without_its_accents(client):
     make_talk(title="Unrelated", venue="Basel")
 
     assert sorted(found(client, "zurich")) == ["At the venue", "In the abstract"]
+
+
+# Letters that are not a base letter and an accent: PostgreSQL's unaccent writes them as other
+# letters, and SQLite's search folds them the same way, so both find the same talks.
+FOLDED_NAMES = [
+    ("Weißmann", "weissmann"),
+    ("WEISSMANN", "weißmann"),
+    ("Łódź", "lodz"),
+    ("Øksendal", "oksendal"),
+    ("Đoković", "dokovic"),
+    ("Ærø", "aero"),
+    ("Œuvres", "oeuvres"),
+    ("Þórsdóttir", "thorsdottir"),
+    ("Ħal Far", "hal far"),
+    ("ﬁnite ﬂows", "finite flows"),  # ligatures, as PDFs paste them
+    ("Ελληνικά", "ελληνικα"),
+    ("Ёлкин", "елкин"),
+]
+
+
+@pytest.mark.parametrize(("name", "typed"), FOLDED_NAMES)
+def test_a_name_is_found_as_written_and_folded_into_plain_letters(client, name, typed):
+    make_talk(title="Folded", speakers=[make_speaker(name)])
+    make_talk(title="Unrelated", speakers=[make_speaker("Ann Lee")])
+
+    assert found(client, name) == ["Folded"]
+    assert found(client, typed) == ["Folded"]
+    assert found(client, typed.upper()) == ["Folded"]
+
+
+def test_a_folded_letter_matches_the_start_of_a_longer_word(client):
+    make_talk(title="Straße und Weißmann")
+    make_talk(title="Strasbourg")
+
+    assert found(client, "weiss") == ["Straße und Weißmann"]
+    assert found(client, "weiß") == ["Straße und Weißmann"]
+    assert sorted(found(client, "stras")) == ["Strasbourg", "Straße und Weißmann"]
+
+
+def test_a_folded_letter_in_a_title_venue_series_or_abstract_is_found(client):
+    make_talk(title="Gauß sums", start=days(1))
+    make_talk(title="At the venue", venue="Łódź, room 2", start=days(2))
+    make_talk(title="In the series", series=make_series("Øresund Seminar"), start=days(3))
+    make_talk(title="In the abstract", abstract="With Þórsdóttir.", start=days(4))
+
+    assert found(client, "gauss") == ["Gauß sums"]
+    assert found(client, "lodz") == ["At the venue"]
+    assert found(client, "oresund") == ["In the series"]
+    assert found(client, "thorsdottir") == ["In the abstract"]
 
 
 @pytest.mark.parametrize(
@@ -487,6 +537,71 @@ def test_the_migration_indexes_the_talks_already_there_and_can_be_undone(client)
     executor.migrate(executor.loader.graph.leaf_nodes())
 
     assert found(client, "uber logic") == ["Über Typen"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_folding_migration_folds_the_talks_already_there_and_can_be_undone(client):
+    executor = MigrationExecutor(connection)
+    executor.migrate([("seminars", "0011_search")])
+    make_talk(title="Weißmann", speakers=[make_speaker("Łukasz Øster")])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert matching("weissmann lukasz oster") == ["Weißmann"]
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("seminars", "0011_search")])
+    if connection.vendor == "sqlite":  # PostgreSQL's documents were folded all along
+        assert sqlite_documents() == [("Weißmann", "Łukasz Øster")]
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert matching("weissmann lukasz oster") == ["Weißmann"]
+    assert triggers() >= SQLITE_TRIGGERS
+    if connection.vendor == "sqlite":
+        assert sqlite_documents() == [("Weissmann", "Lukasz Oster")]
+
+
+def sqlite_documents() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT title, speakers FROM {TABLE}")
+        return cursor.fetchall()
+
+
+def fts5_words(texts: list[str]) -> list[set[str]]:
+    """The words SQLite's search tokenizer makes of each text."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'unicode61 remove_diacritics 2')")
+    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+    db.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", enumerate(texts))
+    found = [set() for _ in texts]
+    for row, term in db.execute("SELECT doc, term FROM v"):
+        found[row].add(term)
+    return found
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="compares with PostgreSQL's unaccent")
+def test_sqlite_makes_the_words_postgresql_makes_of_every_character_unaccent_folds():
+    # Each character unaccent changes, inside a word: the words PostgreSQL's documents get
+    # (unaccent, punctuation as spaces, lower case), and those SQLite's get from fold().
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c, array(SELECT lexeme FROM unnest(to_tsvector('simple', "
+            "seminars_search_text('x' || c || 'x')))) "
+            "FROM (SELECT chr(i) AS c FROM generate_series(128, 200000) AS i "
+            "WHERE i NOT BETWEEN 55296 AND 57343) AS chars WHERE seminars_unaccent(c) <> c"
+        )
+        postgres = dict(cursor.fetchall())
+    sqlite = fts5_words([f"x{fold(c)}x" for c in postgres])
+
+    differ = {
+        c: (postgres[c], words)
+        for c, words in zip(postgres, sqlite, strict=True)
+        if set(postgres[c]) != words
+    }
+    assert differ == {}
+    assert len(postgres) > 1500  # unaccent's rules were read: PostgreSQL 15 has 1,650
 
 
 def page_query_plan(explain: str) -> list[str]:

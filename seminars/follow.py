@@ -59,7 +59,8 @@ def follow(request):
     chosen = list(Series.objects.by_slugs(slugs).only("name", "slug")) if slugs else []
     followed, left_out = chosen[:MAX_CHOSEN_SERIES], chosen[MAX_CHOSEN_SERIES:]
     context = {
-        "all_series": Series.objects.only("name", "slug"),
+        # A series chosen in the address stays ticked even while it has nothing to show.
+        "all_series": Series.objects.listed(including=[s.pk for s in chosen]).only("name", "slug"),
         "ticked": {series.slug for series in chosen},
         "max_series": MAX_CHOSEN_SERIES,
         "left_out": left_out,

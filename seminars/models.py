@@ -75,8 +75,9 @@ class SeriesQuerySet(models.QuerySet):
         """The series with these slugs, current or old ones; unknown slugs are ignored."""
         return self.filter(Q(slug__in=slugs) | Q(old_slugs__slug__in=slugs)).distinct()
 
-    def listed(self) -> "SeriesQuerySet":
-        """The series visitors are shown: those with talks, organisers or calendar sources.
+    def listed(self, *, including=()) -> "SeriesQuerySet":
+        """The series visitors are shown: those with talks, organisers or calendar sources,
+        and the series `including` (pks) whatever they hold, such as the ones a visitor chose.
 
         An empty series that nobody runs and nothing feeds (the one a source was moved out
         of, say) is left out, though its page still answers.
@@ -85,6 +86,7 @@ class SeriesQuerySet(models.QuerySet):
             Exists(Talk.objects.filter(series=OuterRef("pk")))
             | Exists(Series.organisers.through.objects.filter(series=OuterRef("pk")))
             | Exists(FeedSource.objects.filter(series=OuterRef("pk")))
+            | Q(pk__in=including)
         )
 
     def matching(self, name: str) -> list["Series"]:

@@ -100,7 +100,7 @@ def test_moving_a_source_leaves_its_old_series_unlisted_and_raises_each_talks_se
     talk.refresh_from_db()
     assert (talk.series.name, talk.sequence) == ("Elsewhere", 1)
     assert list(Series.objects.listed().values_list("name", flat=True)) == ["Elsewhere"]
-    for url in ("/series/", "/"):
+    for url in ("/series/", "/", "/follow/"):
         page = client.get(url).content.decode()
         assert "Elsewhere" in page
         assert ">Feed<" not in page and "/series/feed/" not in page

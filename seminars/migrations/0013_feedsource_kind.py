@@ -32,7 +32,7 @@ def fill_kinds(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("seminars", "0011_search"),
+        ("seminars", "0012_search_folding"),
     ]
 
     operations = [

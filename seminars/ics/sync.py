@@ -16,7 +16,7 @@ from ..caching import content_changed
 from ..models import FeedSource, Series, Speaker, Talk, TalkSpeaker
 from ..names import name_key
 from ..slugs import UNIQUE_BASE_LENGTH, slug_for, unique_slug
-from ..speakers import find_or_create_speaker
+from ..speakers import changeable_by_import, find_or_create_speaker
 from .records import EventRecord, Notice, SpeakerRecord
 
 SYNCED_FIELDS = (
@@ -167,12 +167,7 @@ def sync_records(
     notices = result.notices
     records = latest_per_uid(records, notices)
     existing = _existing_talks([r.uid for r in records])
-    owners = {
-        s.pk: s.location
-        for s in FeedSource.objects.filter(
-            pk__in={t.source_id for t in existing.values() if t.source_id != source.pk}
-        )
-    }
+    owners = _owners(existing.values(), source)
 
     new_talks, new_speakers, to_merge = [], [], []
     for index, record in enumerate(records):
@@ -196,11 +191,7 @@ def sync_records(
             new_talks.append(talk)
             new_speakers.append(speakers)
         elif talk.source_id != source.pk and not _may_take_over(talk, series, take_over):
-            owner = owners.get(talk.source_id, "a talk created on this site")
-            hint = ""
-            if talk.source_id is not None and talk.series_id == series.pk:
-                hint = " (to move its talks to this source, import again with --take-over)"
-            notices.append(Notice(record.uid, f"the UID belongs to {owner}{hint}", skipped=True))
+            notices.append(Notice(record.uid, _belongs_to(talk, series, owners), skipped=True))
             result.skipped += 1
         elif talk.source_id != source.pk:
             talk.source = source
@@ -256,7 +247,7 @@ def sync_records(
         if existing_talk.pk in speaker_changes
     ]
     TalkSpeaker.objects.filter(talk_id__in=list(speaker_changes)).delete()
-    _link_speakers(links)
+    _link_speakers(links, series=series, now=now)
     vanished = _cancel_vanished(source, {r.uid for r in records}, skipped_uids, now=now)
     result.cancelled += len(vanished)
     result.changes += [
@@ -265,6 +256,45 @@ def sync_records(
     if new_talks or changed_talks or result.cancelled:
         content_changed()  # bulk writes send no signals
     return result
+
+
+def _owners(talks, source: FeedSource) -> dict:
+    """For the talks that are not `source`'s: their sources' locations and series, and the
+    names of their series, in two queries."""
+    foreign = [t for t in talks if t.source_id != source.pk]
+    if not foreign:
+        return {"sources": {}, "series": {}}
+    sources = FeedSource.objects.filter(pk__in={t.source_id for t in foreign})
+    series_ids = {t.series_id for t in foreign}
+    return {
+        "sources": {s.pk: (s.location, s.series_id) for s in sources},
+        "series": dict(Series.objects.filter(pk__in=series_ids).values_list("pk", "name")),
+    }
+
+
+def _belongs_to(talk: Talk, series: Series, owners: dict) -> str:
+    """Why a talk of another source is skipped, naming whose it is.
+
+    Another series is named, never its source: a source's location may hold a private token
+    or a server path, and the organisers of this series do not run that one. The location is
+    named only for a source of this very series, which whoever imports into it runs.
+    """
+    location, source_series_id = owners["sources"].get(talk.source_id, ("", None))
+    if talk.source_id is None:
+        where = "this series" if talk.series_id == series.pk else _series_name(talk, owners)
+        return f"the UID belongs to a talk created on this site in {where}"
+    if talk.series_id != series.pk:
+        return f"the UID belongs to a talk of {_series_name(talk, owners)}"
+    # A talk of this series, from another source (the old name of a file, say).
+    owner = location if source_series_id == series.pk else "another source"
+    return (
+        f"the UID belongs to {owner} "
+        "(to move its talks to this source, import again with --take-over)"
+    )
+
+
+def _series_name(talk: Talk, owners: dict) -> str:
+    return f"the series “{owners['series'].get(talk.series_id, '')}”"
 
 
 def _may_take_over(talk: Talk, series: Series, take_over: bool) -> bool:
@@ -308,29 +338,51 @@ def _merge(talk: Talk, values: dict, speakers, snap: dict, result: SyncResult):
     return fields, replace
 
 
-def _link_speakers(links: list[tuple[Talk, list[SpeakerRecord]]]) -> None:
-    """Create the TalkSpeaker rows, finding or creating each speaker by name once."""
+def _link_speakers(
+    links: list[tuple[Talk, list[SpeakerRecord]]], *, series: Series, now: dt.datetime
+) -> None:
+    """Create the TalkSpeaker rows, finding or creating each speaker by name once.
+
+    A name is the speaker of that name first stored, unless another of that name has the
+    feed's affiliation. A blank affiliation is filled in from the feed only on a speaker the
+    series' organisers may change (`changeable_by_import`), and that speaker's talks are
+    published as changed; any other shared speaker stays untouched, and the talk gets a
+    speaker of its own with the feed's affiliation, which its organisers may edit.
+    """
     wanted = {}
     for _, speakers in links:
         for s in speakers:
             wanted.setdefault(name_key(s.name), s)
     if not wanted:
         return
-    found: dict[str, Speaker] = {}
+    namesakes: dict[str, list[Speaker]] = {}
     keys = list(wanted)
     for i in range(0, len(keys), BATCH):
-        for speaker in Speaker.objects.filter(name_key__in=keys[i : i + BATCH]).order_by("-id"):
-            found[speaker.name_key] = speaker  # the oldest one wins
-    fill = []
+        for speaker in Speaker.objects.filter(name_key__in=keys[i : i + BATCH]).order_by("id"):
+            namesakes.setdefault(speaker.name_key, []).append(speaker)
+    found: dict[str, Speaker] = {}
+    to_fill = {}
     for key, s in wanted.items():
-        speaker = found.get(key)
-        if speaker is not None and s.affiliation and not speaker.affiliation:
-            speaker.affiliation = s.affiliation
+        same = namesakes.get(key, [])
+        exact = [p for p in same if s.affiliation and p.affiliation == s.affiliation]
+        if exact or same:
+            found[key] = (exact or same)[0]
+        if key in found and s.affiliation and not found[key].affiliation:
+            to_fill[key] = found.pop(key)
+    may = changeable_by_import(series, [p.pk for p in to_fill.values()]) if to_fill else set()
+    fill = []
+    for key, speaker in to_fill.items():
+        if speaker.pk in may:
+            speaker.affiliation, speaker.updated = wanted[key].affiliation, now
+            found[key] = speaker
             fill.append(speaker)
     if fill:
-        Speaker.objects.bulk_update(fill, ["affiliation"], batch_size=UPDATE_BATCH)
+        Speaker.objects.bulk_update(fill, ["affiliation", "updated"], batch_size=UPDATE_BATCH)
+        # Their talks' calendar entries name the affiliation (before this import's links).
+        talks = Talk.objects.filter(talk_speakers__speaker__in=fill).values("pk")
+        Talk.objects.filter(pk__in=talks).changed(now)
     missing = [wanted[key] for key in wanted if key not in found]
-    found.update((s.name_key, s) for s in _create_speakers(missing))
+    found.update((name_key(s.name), s) for s in _create_speakers(missing))
     rows = [
         TalkSpeaker(talk=talk, speaker=found[name_key(s.name)], position=position)
         for talk, speakers in links
@@ -351,7 +403,10 @@ def _create_speakers(records: list[SpeakerRecord]) -> list[Speaker]:
             return Speaker.objects.bulk_create(speakers, batch_size=BATCH)
     except IntegrityError:
         pass
-    return [find_or_create_speaker(name=r.name, affiliation=r.affiliation) for r in records]
+    # Speakers of others are not this import's to fill in (see _link_speakers).
+    return [
+        find_or_create_speaker(name=r.name, affiliation=r.affiliation, fill=False) for r in records
+    ]
 
 
 def _unique_slugs(names: list[str]) -> list[str]:

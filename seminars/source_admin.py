@@ -15,7 +15,13 @@ from django.views.decorators.http import require_POST
 from .ics.fetch import is_url, size_text
 from .importing import UPLOAD_PREFIX, ImportOptions, import_source
 from .models import FeedSource
-from .organisers import OrganisedSeriesFilter, OrganiserScopedAdmin, is_site_admin
+from .organisers import (
+    OrganisedSeriesFilter,
+    OrganiserScopedAdmin,
+    is_site_admin,
+    organised_series,
+    organised_series_ids,
+)
 
 # A page waits at most this long for a remote calendar (the whole download, not each read).
 ADMIN_TIMEOUT = 20  # seconds
@@ -25,8 +31,20 @@ def _max_bytes() -> int:
     return settings.IMPORT_MAX_BYTES
 
 
+INTERVAL_HELP = (
+    "How often the site fetches a calendar URL again (hh:mm:ss). An uploaded file is "
+    "imported only when you import it."
+)
+
+
 class SourceForm(forms.ModelForm):
-    """A source is a URL or an uploaded file; a file can be replaced by a newer one later."""
+    """A source is a URL or an uploaded file; a file can be replaced by a newer one later.
+
+    One calendar URL feeds one series. `organised` (set by the admin) holds the ids of the
+    series the user runs: only those are named when a calendar is a source already.
+    """
+
+    organised: frozenset[int] = frozenset()
 
     url = forms.CharField(
         label="Calendar URL",
@@ -47,6 +65,8 @@ class SourceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["series"].required = True
         self.fields["file"].help_text = f"At most {size_text(_max_bytes())}."
+        if "interval" in self.fields:
+            self.fields["interval"].help_text = INTERVAL_HELP
         if self.instance.pk:  # where a source comes from does not change; its file may
             del self.fields["url"]
             if not self.instance.location.startswith(UPLOAD_PREFIX):
@@ -77,12 +97,21 @@ class SourceForm(forms.ModelForm):
             raise forms.ValidationError("Give either a calendar URL or an .ics file.")
         if series is not None:
             location = url or f"{UPLOAD_PREFIX}{series.slug}/{upload.name}"
-            if FeedSource.objects.filter(location=location).exists():
-                raise forms.ValidationError(
-                    "This calendar is a source already; open that source to import it."
-                )
+            self._refuse_a_source_twice(location)
             self.instance.location = location
         return cleaned
+
+    def _refuse_a_source_twice(self, location: str) -> None:
+        """One source per calendar: name the series that has it only to those who run it."""
+        other = FeedSource.objects.filter(location=location).select_related("series").first()
+        if other is None:
+            return
+        if other.series_id is not None and other.series_id in self.organised:
+            raise forms.ValidationError(
+                "This calendar is a source of “%(series)s” already; open that source to import it.",
+                params={"series": other.series.name},
+            )
+        raise forms.ValidationError("This calendar is already imported into another series.")
 
     def save(self, commit=True):
         upload = self.cleaned_data.get("file")
@@ -94,22 +123,46 @@ class SourceForm(forms.ModelForm):
 @admin.register(FeedSource)
 class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     form = SourceForm
-    list_display = ["name", "series", "interval", "last_run", "counts", "error", "buttons"]
+    list_display = [
+        "shown_name",
+        "series",
+        "sync_interval",
+        "last_run",
+        "counts",
+        "error",
+        "buttons",
+    ]
     list_filter = [OrganisedSeriesFilter]
     list_select_related = ["series"]
     search_fields = ["location", "series__name"]
     readonly_fields = ["location", "last_run", "last_success", "counts", "last_error"]
 
+    class Media:
+        css = {"all": ["seminars/admin.css"]}
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["series", "url", "file", "interval"]
-        editable = ["series", "interval"]
-        if obj.location.startswith(UPLOAD_PREFIX):
-            editable.append("file")
-        return [*editable, *self.readonly_fields]
+        if obj.location.startswith(UPLOAD_PREFIX):  # a file is never fetched again
+            return ["series", "file", *self.readonly_fields]
+        return ["series", "interval", *self.readonly_fields]
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # A class of its own for this request (modelform_factory made it): the user's series.
+        form.organised = organised_series_ids(request.user)
+        return form
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if "series" not in initial:
+            only = list(organised_series(request.user).values_list("pk", flat=True)[:2])
+            if len(only) == 1:  # no choice to make
+                initial["series"] = only[0]
+        return initial
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -122,11 +175,26 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         # The next thing an organiser wants after adding a source is to see what it holds.
         return redirect("admin:seminars_feedsource_preview", obj.pk)
 
+    def response_change(self, request, obj):
+        # So after replacing its file, unless they asked to go on editing.
+        if request.FILES.get("file") and "_continue" not in request.POST:
+            return redirect("admin:seminars_feedsource_preview", obj.pk)
+        return super().response_change(request, obj)
+
     @admin.display(description="source", ordering="location")
     def name(self, obj):
         return obj.location.removeprefix(UPLOAD_PREFIX)
 
-    @admin.display(description="last run")
+    @admin.display(description="source", ordering="location")
+    def shown_name(self, obj):
+        """The name cut to the column's width by the style sheet, whole in its tooltip."""
+        return _truncated(self.name(obj), "source")
+
+    @admin.display(description="sync interval", ordering="interval")
+    def sync_interval(self, obj):
+        return "—" if obj.location.startswith(UPLOAD_PREFIX) else obj.interval
+
+    @admin.display(description="last result")
     def counts(self, obj):
         if obj.last_success is None:
             return "never imported"
@@ -138,7 +206,7 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
     @admin.display(description="last error")
     def error(self, obj):
-        return obj.last_error or "—"
+        return _truncated(obj.last_error, "error") if obj.last_error else "—"
 
     @admin.display(description="")
     def buttons(self, obj):
@@ -201,6 +269,10 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             "warnings": [n for n in result.notices if not n.skipped],
         }
         return TemplateResponse(request, "admin/seminars/feedsource/report.html", context)
+
+
+def _truncated(text: str, kind: str):
+    return format_html('<span class="truncated {}" title="{}">{}</span>', kind, text, text)
 
 
 def _summary(report) -> str:

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.contrib.admin.templatetags.admin_list import result_headers
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -226,3 +227,115 @@ def test_a_superusers_url_may_reach_internal_hosts(admin_client, logic, server):
 def test_the_sync_interval_is_kept(ann, logic, server):
     add_url(ann, logic, f"{server.url}/feed.ics", interval="1 00:00:00")
     assert FeedSource.objects.get().interval == dt.timedelta(days=1)
+
+
+# A calendar that is a source already (issue 21, item 4): one URL feeds one series.
+
+
+def test_a_url_another_series_imports_is_refused_without_naming_it(ann, logic, algebra):
+    secret = "https://cal.example.org/bob.ics?private-token=SECRET123"
+    FeedSource.objects.create(location=secret, series=algebra)
+    response = add_url(ann, logic, secret)
+    form = response.context["adminform"].form
+    assert form.non_field_errors() == ["This calendar is already imported into another series."]
+    assert "Algebra" not in response.text  # the URL itself is the organiser's own input
+    assert list(FeedSource.objects.values_list("location", "series__name")) == [(secret, "Algebra")]
+
+
+def test_a_url_a_series_of_ones_own_imports_is_refused_naming_that_series(
+    ann, organiser, logic, algebra
+):
+    algebra.organisers.add(organiser)
+    url = "https://cal.example.org/algebra.ics"
+    FeedSource.objects.create(location=url, series=algebra)
+    response = add_url(ann, logic, url)
+    assert (
+        "This calendar is a source of “Algebra” already; open that source to import it."
+        in response.text
+    )
+    assert FeedSource.objects.count() == 1
+
+
+# The sources' screens (issue 21, item 21).
+
+
+def test_the_source_list_has_one_column_per_heading(ann, logic):
+    FeedSource.objects.create(location="upload:logic/x.ics", series=logic, upload=FEED)
+    response = ann.get(reverse("admin:seminars_feedsource_changelist"))
+    headers = [str(h["text"]) for h in result_headers(response.context["cl"])]
+    # The admin capitalises them on the page.
+    assert headers[1:] == [
+        "source",
+        "series",
+        "sync interval",
+        "last run",
+        "last result",
+        "last error",
+        "",
+    ]
+
+
+def test_a_long_url_and_error_are_cut_in_the_list_and_whole_in_their_tooltip(ann, logic):
+    url = "https://cal.example.org/" + "x" * 300 + ".ics"
+    error = "the server answered 404 Not Found " * 10
+    FeedSource.objects.create(location=url, series=logic, last_error=error)
+    listing = ann.get(reverse("admin:seminars_feedsource_changelist")).text
+    assert f'<span class="truncated source" title="{url}">{url}</span>' in listing
+    assert f'<span class="truncated error" title="{error}">{error}</span>' in listing
+
+
+def test_replacing_a_sources_file_opens_its_preview(ann, logic):
+    source = FeedSource.objects.create(
+        location="upload:logic/term.ics", series=logic, upload=ics_calendar()
+    )
+    upload = SimpleUploadedFile("term.ics", FEED, content_type="text/calendar")
+    url = reverse("admin:seminars_feedsource_change", args=[source.pk])
+    response = ann.post(url, {"series": logic.pk, "file": upload})
+    assert response.url == reverse("admin:seminars_feedsource_preview", args=[source.pk])
+    source.refresh_from_db()
+    assert bytes(source.upload) == FEED
+
+
+def test_saving_a_url_source_returns_to_the_list(ann, logic):
+    source = FeedSource.objects.create(location="https://cal.example.org/a.ics", series=logic)
+    url = reverse("admin:seminars_feedsource_change", args=[source.pk])
+    response = ann.post(url, {"series": logic.pk, "interval": "02:00:00"})
+    assert response.url == reverse("admin:seminars_feedsource_changelist")
+    source.refresh_from_db()
+    assert source.interval == dt.timedelta(hours=2)
+
+
+def test_an_uploaded_source_has_no_sync_interval_to_set(ann, logic):
+    source = FeedSource.objects.create(location="upload:logic/t.ics", series=logic, upload=FEED)
+    page = ann.get(reverse("admin:seminars_feedsource_change", args=[source.pk]))
+    assert "interval" not in page.context["adminform"].form.fields
+    assert "import_ics" not in page.text
+    listing = ann.get(reverse("admin:seminars_feedsource_changelist"))
+    assert _cell(listing, "sync_interval") == "—"
+
+
+def _cell(response, name):
+    """The text of column `name` in the first row of a changelist."""
+    cl = response.context["cl"]
+    return str(getattr(cl.model_admin, name)(cl.result_list[0]))
+
+
+def test_the_add_form_explains_the_interval_without_the_command_line(ann, logic):
+    page = ann.get(reverse("admin:seminars_feedsource_add"))
+    help_text = page.context["adminform"].form.fields["interval"].help_text
+    assert help_text == (
+        "How often the site fetches a calendar URL again (hh:mm:ss). An uploaded file is "
+        "imported only when you import it."
+    )
+    assert "import_ics" not in page.text
+
+
+def test_an_organiser_of_one_series_finds_it_chosen(ann, logic):
+    page = ann.get(reverse("admin:seminars_feedsource_add"))
+    assert page.context["adminform"].form["series"].value() == logic.pk
+
+
+def test_an_organiser_of_two_series_chooses_one(ann, organiser, logic, algebra):
+    algebra.organisers.add(organiser)
+    page = ann.get(reverse("admin:seminars_feedsource_add"))
+    assert page.context["adminform"].form["series"].value() is None

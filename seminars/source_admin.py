@@ -2,19 +2,29 @@
 an import would do, and run it. The importing itself is `import_source`, as on the command line.
 """
 
+import datetime as dt
+from urllib.parse import urlencode
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from .admin import truncated
 from .ics.fetch import is_url, size_text
+from .ics.sync import CannotTake, kept_edits, take_feed_value
 from .importing import UPLOAD_PREFIX, ImportOptions, import_source
-from .models import FeedSource
+from .models import FeedSource, Talk, TalkSpeaker
 from .organisers import (
     OrganisedSeriesFilter,
     OrganiserScopedAdmin,
@@ -188,7 +198,7 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     @admin.display(description="source", ordering="location")
     def shown_name(self, obj):
         """The name cut to the column's width by the style sheet, whole in its tooltip."""
-        return _truncated(self.name(obj), "source")
+        return truncated(self.name(obj), "source")
 
     @admin.display(description="sync interval", ordering="interval")
     def sync_interval(self, obj):
@@ -206,7 +216,7 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
     @admin.display(description="last error")
     def error(self, obj):
-        return _truncated(obj.last_error, "error") if obj.last_error else "—"
+        return truncated(obj.last_error, "error") if obj.last_error else "—"
 
     @admin.display(description="")
     def buttons(self, obj):
@@ -226,6 +236,16 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
                 self.admin_site.admin_view(require_POST(self.import_view)),
                 name="seminars_feedsource_import",
             ),
+            path(
+                "<int:pk>/edits/",
+                self.admin_site.admin_view(self.edits_view),
+                name="seminars_feedsource_edits",
+            ),
+            path(
+                "<int:pk>/take/",
+                self.admin_site.admin_view(require_POST(self.take_view)),
+                name="seminars_feedsource_take",
+            ),
             *super().get_urls(),
         ]
 
@@ -237,10 +257,68 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         """Import now and show what it did."""
         return self._run(request, pk, dry_run=False)
 
-    def _run(self, request, pk, *, dry_run):
+    def edits_view(self, request, pk):
+        """The organisers' edits that imports keep over the calendar's values, each with a way
+        to take the calendar's value instead: of the talks `?talk=` names, else of the
+        source's talks to come."""
+        source = self._source(request, pk)
+        talks = self._talks(request, source, request.GET.getlist("talk"))
+        context = {
+            **self._context(request, source, f"Your edits kept over {self.name(source)}"),
+            "edits": _edit_rows(kept_edits(talks)),
+            "talk_ids": [t.pk for t in talks],
+        }
+        return TemplateResponse(request, "admin/seminars/feedsource/edits.html", context)
+
+    def take_view(self, request, pk):
+        """Give a talk of this source the calendar's value of one field, then show the edits
+        that remain among the talks the page listed."""
+        source = self._source(request, pk)
+        talk_id, _, name = request.POST.get("take", "").partition(":")
+        talks = self._talks(request, source, [talk_id])
+        if not talks:  # another source's talk, or one of a series the user does not run
+            raise Http404
+        (talk,) = talks
+        try:
+            with transaction.atomic():
+                take_feed_value(talk, name)
+        except CannotTake as error:
+            self.message_user(request, f"Not changed: {error}.", messages.ERROR)
+        else:
+            label = _label(name)
+            self.message_user(request, f"“{talk.title}” has the calendar's {label} again.")
+        back = [i for i in request.POST.getlist("talk") if i.isdigit()]
+        url = reverse("admin:seminars_feedsource_edits", args=[source.pk])
+        return redirect(f"{url}?{urlencode({'talk': back}, doseq=True)}" if back else url)
+
+    def _source(self, request, pk) -> FeedSource:
         source = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, source):
             raise PermissionDenied
+        return source
+
+    def _talks(self, request, source, ids) -> list[Talk]:
+        """The talks of `source` among `ids` (its talks to come when none) that the user may
+        change, as the talks' own admin decides, with their speakers."""
+        talks = Talk.objects.filter(source=source).select_related("series")
+        ids = [i for i in ids if str(i).isdigit()]
+        talks = talks.filter(pk__in=ids) if ids else talks.filter(start__gte=timezone.now())
+        talks = talks.prefetch_related(
+            Prefetch("talk_speakers", TalkSpeaker.objects.select_related("speaker"))
+        )
+        talk_admin = self.admin_site.get_model_admin(Talk)
+        return [t for t in talks if talk_admin.has_change_permission(request, t)]
+
+    def _context(self, request, source, title) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "source": source,
+        }
+
+    def _run(self, request, pk, *, dry_run):
+        source = self._source(request, pk)
         options = ImportOptions(
             series=source.series.name if source.series else "",
             dry_run=dry_run,
@@ -254,25 +332,81 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             verb = "Import failed" if report.failed else "Imported"
             self.message_user(request, f"{verb}: {self.name(source)}: {_summary(report)}", level)
         result = report.result
+        title = f"{'Preview of' if dry_run else 'Imported'} {self.name(source)}"
+        conflicts = list(dict.fromkeys(result.conflicts))
         context = {
-            **self.admin_site.each_context(request),
-            "title": f"{'Preview of' if dry_run else 'Imported'} {self.name(source)}",
-            "opts": self.model._meta,
-            "source": source,
+            **self._context(request, source, title),
             "report": report,
             "dry_run": dry_run,
+            # A preview's calendar values are not stored yet: nothing to take from.
+            "can_take": not dry_run,
             "summary": _summary(report),
-            "created": [c for c in result.changes if c.kind == "created"],
-            "updated": [c for c in result.changes if c.kind == "updated"],
-            "cancelled": [c for c in result.changes if c.kind == "cancelled"],
+            "created": _change_rows(result.changes, "created", linked=not dry_run),
+            "updated": _change_rows(result.changes, "updated"),
+            "cancelled": _change_rows(result.changes, "cancelled"),
+            "edits": _edit_rows(conflicts),
+            "talk_ids": sorted({c.talk_id for c in conflicts}),
             "skipped": [n for n in result.notices if n.skipped],
             "warnings": [n for n in result.notices if not n.skipped],
         }
         return TemplateResponse(request, "admin/seminars/feedsource/report.html", context)
 
 
-def _truncated(text: str, kind: str):
-    return format_html('<span class="truncated {}" title="{}">{}</span>', kind, text, text)
+def _label(name: str) -> str:
+    """What the talk's form calls field `name`."""
+    return "speakers" if name == "speakers" else str(Talk._meta.get_field(name).verbose_name)
+
+
+def _when(start, end=None, all_day=False) -> Talk:
+    """A talk standing for these times, to be shown by the `talk_time` tag as pages show them."""
+    return Talk(start=start, end=end, all_day=all_day)
+
+
+def _shown(name: str, value) -> str:
+    """A field's value in words, for an old → new or an edit kept."""
+    if value in (None, "", ()):
+        return "(none)"
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "D j M Y, H:i")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    if name == "status":
+        return Talk.Status(value).label
+    return str(value)
+
+
+def _change_rows(changes, kind: str, *, linked: bool = True) -> list[dict]:
+    """The preview's table rows of the changes of `kind`: when, title, venue, old → new."""
+    return [
+        {
+            "change": c,
+            "when": _when(c.start, c.end, c.all_day),
+            "talk_url": reverse("admin:seminars_talk_change", args=[c.talk_id])
+            if linked and c.talk_id
+            else "",
+            "diffs": [(_label(n), _shown(n, old), _shown(n, new)) for n, old, new in c.diffs],
+        }
+        for c in changes
+        if c.kind == kind
+    ]
+
+
+def _edit_rows(edits) -> list[dict]:
+    """The rows of the edits kept over a calendar's values, each in words."""
+    return [
+        {
+            "edit": e,
+            "when": _when(e.start, all_day=e.all_day),
+            "label": _label(e.field),
+            "ours": _shown(e.field, e.ours),
+            "feeds": _shown(e.field, e.feeds),
+            "take": f"{e.talk_id}:{e.field}",
+            "talk_url": reverse("admin:seminars_talk_change", args=[e.talk_id]),
+        }
+        for e in edits
+    ]
 
 
 def _summary(report) -> str:

@@ -44,12 +44,48 @@ UPDATE_BATCH = 500
 @dataclass(frozen=True)
 class Change:
     """What a sync did to one talk, for a preview or a summary: created, updated (with the
-    fields that changed) or cancelled."""
+    fields that changed) or cancelled. The talk's time and venue are as they are after the
+    sync; `diffs` holds (field, old value, new value) for each field an update changed."""
 
     kind: str
     uid: str
     title: str
     fields: tuple[str, ...] = ()
+    talk_id: int | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    all_day: bool = False
+    venue: str = ""
+    diffs: tuple[tuple[str, object, object], ...] = ()
+
+    @classmethod
+    def of(cls, kind: str, talk: Talk, fields=(), diffs=()) -> "Change":
+        return cls(
+            kind,
+            talk.uid,
+            talk.title,
+            tuple(fields),
+            talk_id=talk.pk,
+            start=talk.start,
+            end=talk.end,
+            all_day=talk.all_day,
+            venue=talk.venue,
+            diffs=tuple(diffs),
+        )
+
+
+@dataclass(frozen=True)
+class Conflict(Notice):
+    """An organiser's edit kept over the feed's change of `field` (or "speakers"): the talk,
+    this site's value and the feed's (names, for speakers)."""
+
+    talk_id: int | None = None
+    title: str = ""
+    start: dt.datetime | None = None
+    all_day: bool = False
+    field: str = ""
+    ours: object = None
+    feeds: object = None
 
 
 @dataclass
@@ -208,7 +244,7 @@ def sync_records(
         prefetch_related_objects([t for t, *_ in to_merge[i : i + UPDATE_BATCH]], with_speakers)
     changed_talks, changed_fields, speaker_changes = [], set(), {}
     for talk, values, speakers, snap in to_merge:
-        fields, replace_speakers = _merge(talk, values, speakers, snap, result)
+        fields, replace_speakers, before = _merge(talk, values, speakers, snap, result)
         talk.imported = snap
         changed_talks.append(talk)
         changed_fields.update({"imported", "source"})
@@ -221,23 +257,26 @@ def sync_records(
             if "title" in fields:
                 talk.slug = Talk.slug_for_title(talk.title)
                 changed_fields.add("slug")
+            diffs = [(name, before[name], getattr(talk, name)) for name in fields]
+            if replace_speakers:
+                diffs.append(("speakers", before["speakers"], _names(speakers)))
             if "status" in fields and talk.status == Talk.Status.CANCELLED:
                 result.cancelled += 1
-                result.changes.append(Change("cancelled", talk.uid, talk.title))
+                result.changes.append(Change.of("cancelled", talk, diffs=diffs))
             else:
                 result.updated += 1
                 named = tuple(fields) + (("speakers",) if replace_speakers else ())
-                result.changes.append(Change("updated", talk.uid, talk.title, named))
+                result.changes.append(Change.of("updated", talk, named, diffs))
         else:
             result.unchanged += 1
 
     result.created = sum(1 for t in new_talks if t.status == Talk.Status.CONFIRMED)
     result.cancelled += len(new_talks) - result.created
+    Talk.objects.bulk_create(new_talks, batch_size=BATCH)
     result.changes[:0] = [
-        Change("created" if t.status == Talk.Status.CONFIRMED else "cancelled", t.uid, t.title)
+        Change.of("created" if t.status == Talk.Status.CONFIRMED else "cancelled", t)
         for t in new_talks
     ]
-    Talk.objects.bulk_create(new_talks, batch_size=BATCH)
     if changed_talks:
         Talk.objects.bulk_update(changed_talks, sorted(changed_fields), batch_size=UPDATE_BATCH)
     links = list(zip(new_talks, new_speakers, strict=True))
@@ -250,9 +289,7 @@ def sync_records(
     _link_speakers(links, series=series, now=now)
     vanished = _cancel_vanished(source, {r.uid for r in records}, skipped_uids, now=now)
     result.cancelled += len(vanished)
-    result.changes += [
-        Change("cancelled", t.uid, t.title, ("gone from the feed",)) for t in vanished
-    ]
+    result.changes += [Change.of("cancelled", t, ("gone from the feed",)) for t in vanished]
     if new_talks or changed_talks or result.cancelled:
         content_changed()  # bulk writes send no signals
     return result
@@ -297,6 +334,68 @@ def _series_name(talk: Talk, owners: dict) -> str:
     return f"the series “{owners['series'].get(talk.series_id, '')}”"
 
 
+class CannotTake(Exception):
+    """The calendar's value cannot be taken; str() says why, in one line."""
+
+
+def feed_value(talk: Talk, name: str):
+    """The value of field `name` (or the speakers' names) that `talk` was last imported with."""
+    value = talk.imported[name]
+    if name == "speakers":
+        return tuple(n for n, _ in value)
+    if name in ("start", "end") and value is not None:
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+def kept_edits(talks) -> list[Conflict]:
+    """Where `talks` differ from what their calendar last gave: the organisers' edits that
+    imports keep, one per field, as Conflicts. Prefetch the talks' `talk_speakers`."""
+    edits = []
+    for talk in talks:
+        snap = talk.imported or {}
+        for name in (*SYNCED_FIELDS, "speakers"):
+            if name not in snap:
+                continue
+            if name == "speakers":
+                ours = tuple(ts.speaker.name for ts in talk.talk_speakers.all())
+                differs = ours != feed_value(talk, name)
+            else:
+                ours = getattr(talk, name)
+                differs = _snapshot_value(ours) != snap[name]
+            if differs:
+                what = "speakers were" if name == "speakers" else f"{name} was"
+                edits.append(_conflict(talk, name, ours, feed_value(talk, name), what))
+    return edits
+
+
+def take_feed_value(talk: Talk, name: str, *, now: dt.datetime | None = None) -> None:
+    """Give `talk` the value of `name` (a synced field, or "speakers") it was last imported
+    with, undoing an organiser's edit of it, and publish the change. Call it in a transaction.
+
+    Raises CannotTake when the talk has no imported value of `name`, or when the value would
+    put the talk's end before its start.
+    """
+    if name not in (*SYNCED_FIELDS, "speakers") or name not in (talk.imported or {}):
+        raise CannotTake(f"the talk has no {name} from its calendar")
+    now = now or timezone.now()
+    if name == "speakers":
+        speakers = [SpeakerRecord(n, a) for n, a in talk.imported["speakers"]]
+        TalkSpeaker.objects.filter(talk=talk).delete()
+        _link_speakers([(talk, speakers)], series=talk.series, now=now)
+        Talk.objects.filter(pk=talk.pk).changed(now)
+        return
+    value = feed_value(talk, name)
+    start = value if name == "start" else talk.start
+    end = value if name == "end" else talk.end
+    if end is not None and end < start:
+        raise CannotTake(f"the calendar's {name} would make the talk end before it starts")
+    values = {name: value}
+    if name == "title":
+        values["slug"] = Talk.slug_for_title(value)
+    Talk.objects.filter(pk=talk.pk).changed(now, **values)
+
+
 def _may_take_over(talk: Talk, series: Series, take_over: bool) -> bool:
     return take_over and talk.source_id is not None and talk.series_id == series.pk
 
@@ -309,33 +408,55 @@ def _existing_talks(uids: list[str]) -> dict[str, Talk]:
 
 
 def _merge(talk: Talk, values: dict, speakers, snap: dict, result: SyncResult):
-    """Apply the feed's changes that don't clash with an edit made here; return what changed."""
+    """Apply the feed's changes that don't clash with an edit made here; return the fields
+    that changed, whether the speakers are to be replaced, and the values from before."""
     last = talk.imported or {}
     fields = []
+    before = {}
     for name in SYNCED_FIELDS:
         new, old = snap[name], last.get(name)
         current = _snapshot_value(getattr(talk, name))
         if new == old or current == new:
             continue
         if name not in last or current == old:
+            before[name] = getattr(talk, name)
             setattr(talk, name, values[name])
             fields.append(name)
         else:
             result.conflicts.append(
-                Notice(talk.uid, f"{name} was edited on this site; kept the edit")
+                _conflict(talk, name, getattr(talk, name), values[name], f"{name} was")
             )
-    current_names = [ts.speaker.name for ts in talk.talk_speakers.all()]
-    last_names = [name for name, _ in last.get("speakers", [])]
-    new_names = [s.name for s in speakers]
+    current_names = tuple(ts.speaker.name for ts in talk.talk_speakers.all())
+    before["speakers"] = current_names
+    last_names = tuple(name for name, _ in last.get("speakers", []))
+    new_names = _names(speakers)
     replace = False
     if snap["speakers"] != last.get("speakers") and new_names != current_names:
         if "speakers" not in last or current_names == last_names:
             replace = True
         else:
             result.conflicts.append(
-                Notice(talk.uid, "speakers were edited on this site; kept the edit")
+                _conflict(talk, "speakers", current_names, new_names, "speakers were")
             )
-    return fields, replace
+    return fields, replace, before
+
+
+def _names(speakers: list[SpeakerRecord]) -> tuple[str, ...]:
+    return tuple(s.name for s in speakers)
+
+
+def _conflict(talk: Talk, name: str, ours, feeds, what: str) -> Conflict:
+    return Conflict(
+        talk.uid,
+        f"{what} edited on this site; kept the edit",
+        talk_id=talk.pk,
+        title=talk.title,
+        start=talk.start,
+        all_day=talk.all_day,
+        field=name,
+        ours=ours,
+        feeds=feeds,
+    )
 
 
 def _link_speakers(
@@ -429,7 +550,9 @@ def _cancel_vanished(source, seen: set[str], skipped: set[str], *, now) -> list[
     """Cancel future talks of `source` that the feed no longer has; return them."""
     candidates = Talk.objects.filter(source=source, start__gte=now, status=Talk.Status.CONFIRMED)
     vanished = []
-    for talk in candidates.only("pk", "uid", "title", "imported"):
+    for talk in candidates.only(
+        "pk", "uid", "title", "start", "end", "all_day", "venue", "imported"
+    ):
         if talk.uid in seen or talk.uid in skipped or talk.uid.split("/", 1)[0] in skipped:
             continue
         talk.imported = {**talk.imported, "status": Talk.Status.CANCELLED}

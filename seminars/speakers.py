@@ -1,7 +1,7 @@
 """Writing speakers: finding one by name, creating one, merging duplicates."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from .models import Series, Speaker, Talk, TalkSpeaker
 from .organisers import changeable_speakers
@@ -12,27 +12,27 @@ _ID_BATCH = 2000
 
 
 def changeable_by_import(series: Series, speaker_ids) -> set[int]:
-    """The ids among `speaker_ids` of speakers an import into `series` may change: those one of
-    the series' organisers could change in the admin (see organisers.py). A series nobody
-    organises may change the speakers whose talks are all in it.
+    """The ids among `speaker_ids` of speakers an import into `series` may change: those that
+    every organiser of the series could change in the admin (see organisers.py), as any of
+    them may have added the source. A series nobody organises may change the speakers whose
+    talks are all in it.
 
     Who runs the import does not matter: `import_ics --all` runs the sources organisers add.
     """
     ids = list(speaker_ids)
-    organisers = list(series.organisers.all())
+    can_log_in = Q(is_staff=True) | Q(is_superuser=True)
+    organisers = list(series.organisers.filter(can_log_in, is_active=True))
     allowed = set()
     for i in range(0, len(ids), _ID_BATCH):
-        batch = ids[i : i + _ID_BATCH]
-        if organisers:
-            for user in organisers:
-                may = changeable_speakers(user).filter(pk__in=batch)
-                allowed.update(may.values_list("pk", flat=True))
-        else:
+        batch = Speaker.objects.filter(pk__in=ids[i : i + _ID_BATCH])
+        if not organisers:
             elsewhere = TalkSpeaker.objects.filter(speaker=OuterRef("pk")).exclude(
                 talk__series=series
             )
-            may = Speaker.objects.filter(pk__in=batch).filter(~Exists(elsewhere))
-            allowed.update(may.values_list("pk", flat=True))
+            batch = batch.filter(~Exists(elsewhere))
+        for user in organisers:
+            batch = batch.filter(pk__in=changeable_speakers(user).values("pk"))
+        allowed.update(batch.values_list("pk", flat=True))
     return allowed
 
 

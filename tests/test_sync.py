@@ -257,3 +257,19 @@ def test_a_series_nobody_organises_fills_in_only_speakers_of_its_own_talks(sourc
         ("Bo Chen", ""),
         ("Bo Chen", "ETH"),
     ]
+
+
+def test_a_speaker_only_one_of_the_series_organisers_may_change_is_not_filled_in(
+    django_user_model, source, series, organiser
+):
+    # Bob runs this series and Algebra; Alice only this one, and may not change Algebra's.
+    bob = django_user_model.objects.create_user("bob", is_staff=True)
+    algebra = make_series("Algebra")
+    series.organisers.add(bob)
+    algebra.organisers.add(bob)
+    ann = make_speaker("Ann Lee")
+    make_talk(series=algebra, speakers=[ann])
+    sync([affiliated("a@x", "Ann Lee", "MIT")], source, series)
+    ann.refresh_from_db()
+    assert ann.affiliation == ""
+    assert speakers_of("a@x") == [("Ann Lee", "MIT")]

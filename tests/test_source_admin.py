@@ -272,24 +272,48 @@ def test_the_source_list_has_one_column_per_heading(ann, logic):
     response = ann.get(reverse("admin:seminars_feedsource_changelist"))
     headers = [str(h["text"]) for h in result_headers(response.context["cl"])]
     # The admin capitalises them on the page.
-    assert headers[1:] == [
-        "source",
-        "series",
-        "sync interval",
-        "last run",
-        "last result",
-        "last error",
-        "",
+    assert headers[1:] == ["source", "series", "last run", ""]
+
+
+def test_the_last_run_shows_its_counts_or_its_error(ann, logic):
+    when = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
+    FeedSource.objects.create(location="https://a.example.org/ok.ics", series=logic)
+    FeedSource.objects.filter().update(
+        last_run=when, last_success=when, created_count=2, unchanged_count=1
+    )
+    FeedSource.objects.create(
+        location="https://b.example.org/bad.ics", series=logic, last_run=when, last_error="404"
+    )
+    FeedSource.objects.create(location="https://c.example.org/new.ics", series=logic)
+    response = ann.get(reverse("admin:seminars_feedsource_changelist"))
+    cl = response.context["cl"]
+    cells = [str(cl.model_admin.run(source)) for source in cl.result_list]
+    assert cells == [
+        "1 Dec 2026, 09:30<br>2 created, 0 updated, 1 unchanged, 0 cancelled, 0 skipped",
+        '1 Dec 2026, 09:30<br><span class="errornote-inline">failed: '
+        '<span class="truncated error" title="404">404</span></span>',
+        "never",
     ]
 
 
 def test_a_long_url_and_error_are_cut_in_the_list_and_whole_in_their_tooltip(ann, logic):
     url = "https://cal.example.org/" + "x" * 300 + ".ics"
     error = "the server answered 404 Not Found " * 10
-    FeedSource.objects.create(location=url, series=logic, last_error=error)
+    FeedSource.objects.create(
+        location=url, series=logic, last_run=dt.datetime.now(dt.UTC), last_error=error
+    )
     listing = ann.get(reverse("admin:seminars_feedsource_changelist")).text
     assert f'<span class="truncated source" title="{url}">{url}</span>' in listing
     assert f'<span class="truncated error" title="{error}">{error}</span>' in listing
+
+
+def test_the_series_filter_shows_only_to_who_runs_more_than_one_series(
+    ann, organiser, logic, algebra
+):
+    url = reverse("admin:seminars_feedsource_changelist")
+    assert ann.get(url).context["cl"].has_filters is False
+    algebra.organisers.add(organiser)
+    assert ann.get(url).context["cl"].has_filters is True
 
 
 def test_replacing_a_sources_file_opens_its_preview(ann, logic):
@@ -318,14 +342,6 @@ def test_an_uploaded_source_has_no_sync_interval_to_set(ann, logic):
     page = ann.get(reverse("admin:seminars_feedsource_change", args=[source.pk]))
     assert "interval" not in page.context["adminform"].form.fields
     assert "import_ics" not in page.text
-    listing = ann.get(reverse("admin:seminars_feedsource_changelist"))
-    assert _cell(listing, "sync_interval") == "—"
-
-
-def _cell(response, name):
-    """The text of column `name` in the first row of a changelist."""
-    cl = response.context["cl"]
-    return str(getattr(cl.model_admin, name)(cl.result_list[0]))
 
 
 def test_the_add_form_explains_the_interval_without_the_command_line(ann, logic):

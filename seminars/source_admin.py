@@ -269,7 +269,7 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         to take the calendar's value instead: of the talks `?talk=` names, else of the
         source's talks to come."""
         source = self._source(request, pk)
-        talks = self._talks(request, source, request.GET.getlist("talk"))
+        talks = self._talks(request, source, request.GET.getlist("talk") or None)
         context = {
             **self._context(request, source, f"Your edits kept over {self.name(source)}"),
             "edits": _edit_rows(kept_edits(talks)),
@@ -283,7 +283,7 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         source = self._source(request, pk)
         talk_id, _, name = request.POST.get("take", "").partition(":")
         talks = self._talks(request, source, [talk_id])
-        if not talks:  # another source's talk, or one of a series the user does not run
+        if len(talks) != 1:  # another source's talk, one of a series the user does not run
             raise Http404
         (talk,) = talks
         try:
@@ -304,12 +304,14 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             raise PermissionDenied
         return source
 
-    def _talks(self, request, source, ids) -> list[Talk]:
-        """The talks of `source` among `ids` (its talks to come when none) that the user may
+    def _talks(self, request, source, ids=None) -> list[Talk]:
+        """The talks of `source` among `ids` (its talks to come when None) that the user may
         change, as the talks' own admin decides, with their speakers."""
         talks = Talk.objects.filter(source=source).select_related("series")
-        ids = [i for i in ids if str(i).isdigit()]
-        talks = talks.filter(pk__in=ids) if ids else talks.filter(start__gte=timezone.now())
+        if ids is None:
+            talks = talks.filter(start__gte=timezone.now())
+        else:
+            talks = talks.filter(pk__in=[int(i) for i in ids if str(i).isdigit()])
         talks = talks.prefetch_related(
             Prefetch("talk_speakers", TalkSpeaker.objects.select_related("speaker"))
         )

@@ -504,7 +504,7 @@ def test_taking_is_refused_for_another_series_talk_and_a_field_not_synced(
     Talk.objects.filter(pk=talk.pk).update(venue="Room 9")
     response = take(ann, imported, talk, "uid")
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Not changed: the talk has no uid from its calendar."
+        "Not changed: no such field comes from a calendar."
     ]
     # The talk moved to a series Ann does not run: not hers to change any more.
     Talk.objects.filter(pk=talk.pk).update(series=algebra)
@@ -513,4 +513,7 @@ def test_taking_is_refused_for_another_series_talk_and_a_field_not_synced(
     theirs = FeedSource.objects.create(location="https://cal.example.org/x.ics", series=algebra)
     assert take(ann, theirs, talk, "venue").status_code == 404
     assert ann.get(reverse("admin:seminars_feedsource_take", args=[imported.pk])).status_code == 405
+    url = reverse("admin:seminars_feedsource_take", args=[imported.pk])
+    for tampered in ["", "x:venue", f"{talk.pk}", "999999:venue"]:
+        assert ann.post(url, {"take": tampered}).status_code == 404, tampered
     assert Talk.objects.get(pk=talk.pk).venue == "Room 9"

@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from seminars.ics.records import EventRecord, SpeakerRecord
-from seminars.ics.sync import sync_records
+from seminars.ics.sync import kept_edits, sync_records, take_feed_value
 from seminars.models import FeedSource, Speaker, Talk
 from tests.factories import make_series, make_speaker, make_talk
 
@@ -273,3 +273,26 @@ def test_a_speaker_only_one_of_the_series_organisers_may_change_is_not_filled_in
     ann.refresh_from_db()
     assert ann.affiliation == ""
     assert speakers_of("a@x") == [("Ann Lee", "MIT")]
+
+
+def test_kept_edits_name_each_field_edited_since_the_import_and_taking_one_undoes_it(
+    source, series
+):
+    sync([record("a@x", "Feed title", location="Room 1", speakers=["Ann Lee"])], source, series)
+    Talk.objects.filter(uid="a@x").update(title="Our title", venue="Room 9")
+    talk = Talk.objects.prefetch_related("talk_speakers__speaker").get(uid="a@x")
+    edits = [(e.field, e.ours, e.feeds, str(e)) for e in kept_edits([talk])]
+    assert edits == [
+        ("title", "Our title", "Feed title", "a@x: title was edited on this site; kept the edit"),
+        ("venue", "Room 9", "Room 1", "a@x: venue was edited on this site; kept the edit"),
+    ]
+    with transaction.atomic():
+        take_feed_value(talk, "title", now=NOW)
+    talk = Talk.objects.prefetch_related("talk_speakers__speaker").get(uid="a@x")
+    assert (talk.title, talk.slug, talk.sequence, talk.updated) == (
+        "Feed title",
+        "feed-title",
+        1,
+        NOW,
+    )
+    assert [e.field for e in kept_edits([talk])] == ["venue"]

@@ -376,7 +376,9 @@ def take_feed_value(talk: Talk, name: str, *, now: dt.datetime | None = None) ->
     Raises CannotTake when the talk has no imported value of `name`, or when the value would
     put the talk's end before its start.
     """
-    if name not in (*SYNCED_FIELDS, "speakers") or name not in (talk.imported or {}):
+    if name not in (*SYNCED_FIELDS, "speakers"):
+        raise CannotTake("no such field comes from a calendar")
+    if name not in (talk.imported or {}):
         raise CannotTake(f"the talk has no {name} from its calendar")
     now = now or timezone.now()
     if name == "speakers":

@@ -467,8 +467,8 @@ def _link_speakers(
     """Create the TalkSpeaker rows, finding or creating each speaker by name once.
 
     A name is the speaker of that name first stored, unless another of that name has the
-    feed's affiliation. A blank affiliation is filled in from the feed only on a speaker the
-    series' organisers may change (`changeable_by_import`), and that speaker's talks are
+    feed's affiliation. A blank affiliation is filled in from the feed only on a speaker every
+    organiser of `series` may change (`changeable_by_import`), and that speaker's talks are
     published as changed; any other shared speaker stays untouched, and the talk gets a
     speaker of its own with the feed's affiliation, which its organisers may edit.
     """
@@ -484,14 +484,14 @@ def _link_speakers(
         for speaker in Speaker.objects.filter(name_key__in=keys[i : i + BATCH]).order_by("id"):
             namesakes.setdefault(speaker.name_key, []).append(speaker)
     found: dict[str, Speaker] = {}
-    to_fill = {}
+    to_fill: dict[str, Speaker] = {}  # found, if the import may fill in their affiliation
     for key, s in wanted.items():
         same = namesakes.get(key, [])
         exact = [p for p in same if s.affiliation and p.affiliation == s.affiliation]
-        if exact or same:
-            found[key] = (exact or same)[0]
-        if key in found and s.affiliation and not found[key].affiliation:
-            to_fill[key] = found.pop(key)
+        speaker = (exact or same or [None])[0]
+        if speaker is not None:
+            blank = s.affiliation and not speaker.affiliation
+            (to_fill if blank else found)[key] = speaker
     may = changeable_by_import(series, [p.pk for p in to_fill.values()]) if to_fill else set()
     fill = []
     for key, speaker in to_fill.items():

@@ -269,11 +269,11 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         to take the calendar's value instead: of the talks `?talk=` names, else of the
         source's talks to come."""
         source = self._source(request, pk)
-        talks = self._talks(request, source, request.GET.getlist("talk") or None)
+        edits = kept_edits(self._talks(request, source, request.GET.getlist("talk") or None))
         context = {
             **self._context(request, source, f"Your edits kept over {self.name(source)}"),
-            "edits": _edit_rows(kept_edits(talks)),
-            "talk_ids": [t.pk for t in talks],
+            "edits": _edit_rows(edits),
+            "talk_ids": sorted({e.talk_id for e in edits}),  # the list to come back to
         }
         return TemplateResponse(request, "admin/seminars/feedsource/edits.html", context)
 

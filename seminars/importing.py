@@ -353,7 +353,10 @@ def _locked_source(location: str) -> FeedSource:
             FeedSource.objects.get_or_create(location=location)
     except IntegrityError:
         pass  # created by a concurrent import a moment ago
-    return FeedSource.objects.select_for_update().select_related("series").get(location=location)
+    # Only the source's row: the series' may be locked by nobody (nor is it joinable to lock
+    # on PostgreSQL, being the nullable side of the join).
+    sources = FeedSource.objects.select_for_update(of=("self",)).select_related("series")
+    return sources.get(location=location)
 
 
 def _move_source(source: FeedSource, series: Series, *, now: dt.datetime) -> int:

@@ -1,15 +1,45 @@
 """Writing speakers: finding one by name, creating one, merging duplicates."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 
-from .models import Speaker, Talk, TalkSpeaker
+from .models import Series, Speaker, Talk, TalkSpeaker
+from .organisers import changeable_speakers
 from .slugs import unique_slug
 
+# Ids per query, under SQLite's limit on a statement's parameters.
+_ID_BATCH = 2000
 
-def find_or_create_speaker(*, name: str, affiliation: str = "") -> Speaker:
+
+def changeable_by_import(series: Series, speaker_ids) -> set[int]:
+    """The ids among `speaker_ids` of speakers an import into `series` may change: those that
+    every organiser of the series could change in the admin (see organisers.py), as any of
+    them may have added the source. A series nobody organises may change the speakers whose
+    talks are all in it.
+
+    Who runs the import does not matter: `import_ics --all` runs the sources organisers add.
+    """
+    ids = list(speaker_ids)
+    can_log_in = Q(is_staff=True) | Q(is_superuser=True)
+    organisers = list(series.organisers.filter(can_log_in, is_active=True))
+    allowed = set()
+    for i in range(0, len(ids), _ID_BATCH):
+        batch = Speaker.objects.filter(pk__in=ids[i : i + _ID_BATCH])
+        if not organisers:
+            elsewhere = TalkSpeaker.objects.filter(speaker=OuterRef("pk")).exclude(
+                talk__series=series
+            )
+            batch = batch.filter(~Exists(elsewhere))
+        for user in organisers:
+            batch = batch.filter(pk__in=changeable_speakers(user).values("pk"))
+        allowed.update(batch.values_list("pk", flat=True))
+    return allowed
+
+
+def find_or_create_speaker(*, name: str, affiliation: str = "", fill: bool = True) -> Speaker:
     """Return the speaker called `name` (up to case, accents and spacing), creating one if needed.
 
-    Fills in a blank affiliation on an existing speaker; never overwrites one.
+    Fills in a blank affiliation on an existing speaker when `fill`; never overwrites one.
     """
     speaker = Speaker.objects.matching_name(name).order_by("id").first()
     if speaker is None:
@@ -24,7 +54,7 @@ def find_or_create_speaker(*, name: str, affiliation: str = "") -> Speaker:
             )
             if speaker.pk is None:
                 speaker.save()
-    elif affiliation and not speaker.affiliation:
+    elif fill and affiliation and not speaker.affiliation:
         speaker.affiliation = affiliation
         speaker.save(update_fields=["affiliation", "updated"])
     return speaker

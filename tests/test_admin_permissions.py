@@ -10,11 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from seminars.models import Series, Speaker, Talk
-from tests.factories import make_series, make_speaker, make_talk
+from seminars.models import FeedSource, Series, Speaker, Talk
+from tests.factories import ics_calendar, ics_event, make_series, make_speaker, make_talk
 
 pytestmark = pytest.mark.django_db
 
@@ -522,3 +523,91 @@ def test_an_organisers_pages_ask_the_database_a_bounded_number_of_times(
     ]:
         with django_assert_max_num_queries(20):
             assert client.get(url).status_code == 200, url
+
+
+# Across series: what an import into A may touch of B (issue 21). An import acts for every
+# organiser of its series, whoever presses the button: in A, for organiser_a and organiser_ab.
+
+IMPORTERS = ["organiser_a", "organiser_ab", "superuser"]  # those who run A
+# The speakers an import into A may change: those every organiser of A may change.
+IMPORT_INTO_A_CHANGES = CHANGES_SPEAKERS["organiser_a"] & CHANGES_SPEAKERS["organiser_ab"]
+
+
+def upload_into_a(client, world, calendar: bytes, name="term.ics"):
+    """Add an uploaded calendar to series A and import it now, as `client`."""
+    upload = SimpleUploadedFile(name, calendar, content_type="text/calendar")
+    data = {"series": world.series["a"].pk, "file": upload, "interval": "01:00:00"}
+    assert outcome(client.post(reverse("admin:seminars_feedsource_add"), data)) == "done"
+    source = FeedSource.objects.get(location=f"upload:{world.series['a'].slug}/{name}")
+    return client.post(reverse("admin:seminars_feedsource_import", args=[source.pk]))
+
+
+@pytest.mark.parametrize("who", IMPORTERS)
+def test_an_import_into_a_fills_in_only_speakers_every_organiser_of_a_may_change(
+    as_user, world, who
+):
+    names = {key: speaker.name for key, speaker in world.speakers.items()}
+    events = [
+        ics_event(
+            f"{key}@evil",
+            f"Talk by {key}",
+            "20300101T100000Z",
+            description=(f"Speaker: {name} (Evil Corp\\, defaced by {who})"),
+        )
+        for key, name in names.items()
+    ]
+    response = upload_into_a(as_user(who), world, ics_calendar(*events))
+    assert "4 created" in response.text
+    defaced = f"Evil Corp, defaced by {who}"
+    for key, speaker in world.speakers.items():
+        speaker.refresh_from_db()
+        may = key in IMPORT_INTO_A_CHANGES
+        assert speaker.affiliation == (defaced if may else ""), key
+        # The imported talk shows the calendar's affiliation either way: on the shared
+        # speaker where A may change it, else on a speaker of A's own.
+        talk = Talk.objects.with_speakers().get(uid=f"{key}@evil")
+        (linked,) = talk.speaker_list
+        assert (linked.name, linked.affiliation) == (names[key], defaced)
+        assert (linked == speaker) is may
+    # B's talk, whose speakers B keeps, did not change in any calendar.
+    assert Talk.objects.get(pk=world.talks["b"].pk).sequence == 0
+
+
+@pytest.mark.parametrize("who", IMPORTERS)
+def test_an_import_into_a_skips_a_uid_of_b_naming_b_never_its_source(as_user, world, who):
+    secret = "https://cal.example.org/b.ics?private-token=SECRET123"
+    b_source = FeedSource.objects.create(location=secret, series=world.series["b"])
+    Talk.objects.filter(pk=world.talks["b"].pk).update(uid="b-talk@b", source=b_source)
+    made_here = make_talk(series=world.series["b"], title="Made in B", uid="made@b")
+    calendar = ics_calendar(
+        ics_event("b-talk@b", "Taken by A", "20300101T100000Z"),
+        ics_event(made_here.uid, "Also taken by A", "20300101T100000Z"),
+    )
+    response = upload_into_a(as_user(who), world, calendar)
+    assert "SECRET123" not in response.text and "cal.example.org" not in response.text
+    assert [str(n) for n in response.context["skipped"]] == [
+        "b-talk@b: skipped: the UID belongs to a talk of the series “Series B”",
+        "made@b: skipped: the UID belongs to a talk created on this site in the series “Series B”",
+    ]
+    assert set(Talk.objects.values_list("uid", "title", "series__name", "sequence")) == {
+        (world.talks["a"].uid, "Talk in A", "Series A", 0),
+        ("b-talk@b", "Talk in B", "Series B", 0),
+        ("made@b", "Made in B", "Series B", 0),
+    }
+
+
+@pytest.mark.parametrize("who", IMPORTERS)
+def test_a_url_b_imports_is_refused_for_a_naming_b_only_to_its_organisers(as_user, world, who):
+    url = "https://cal.example.org/b.ics?private-token=SECRET123"
+    FeedSource.objects.create(location=url, series=world.series["b"])
+    data = {"series": world.series["a"].pk, "url": url, "interval": "01:00:00"}
+    response = as_user(who).post(reverse("admin:seminars_feedsource_add"), data)
+    assert outcome(response) == "ok"  # the form again, with the error
+    errors = response.context["adminform"].form.non_field_errors()
+    if "b" in RUNS[who]:
+        assert errors == [
+            "This calendar is a source of “Series B” already; open that source to import it."
+        ]
+    else:
+        assert errors == ["This calendar is already imported into another series."]
+    assert list(FeedSource.objects.values_list("location", "series__name")) == [(url, "Series B")]

@@ -16,7 +16,7 @@ from ..caching import content_changed
 from ..models import FeedSource, Series, Speaker, Talk, TalkSpeaker
 from ..names import name_key
 from ..slugs import UNIQUE_BASE_LENGTH, slug_for, unique_slug
-from ..speakers import find_or_create_speaker
+from ..speakers import changeable_by_import, find_or_create_speaker
 from .records import EventRecord, Notice, SpeakerRecord
 
 SYNCED_FIELDS = (
@@ -44,12 +44,48 @@ UPDATE_BATCH = 500
 @dataclass(frozen=True)
 class Change:
     """What a sync did to one talk, for a preview or a summary: created, updated (with the
-    fields that changed) or cancelled."""
+    fields that changed) or cancelled. The talk's time and venue are as they are after the
+    sync; `diffs` holds (field, old value, new value) for each field an update changed."""
 
     kind: str
     uid: str
     title: str
     fields: tuple[str, ...] = ()
+    talk_id: int | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    all_day: bool = False
+    venue: str = ""
+    diffs: tuple[tuple[str, object, object], ...] = ()
+
+    @classmethod
+    def of(cls, kind: str, talk: Talk, fields=(), diffs=()) -> "Change":
+        return cls(
+            kind,
+            talk.uid,
+            talk.title,
+            tuple(fields),
+            talk_id=talk.pk,
+            start=talk.start,
+            end=talk.end,
+            all_day=talk.all_day,
+            venue=talk.venue,
+            diffs=tuple(diffs),
+        )
+
+
+@dataclass(frozen=True)
+class Conflict(Notice):
+    """An organiser's edit kept over the feed's change of `field` (or "speakers"): the talk,
+    this site's value and the feed's (names, for speakers)."""
+
+    talk_id: int | None = None
+    title: str = ""
+    start: dt.datetime | None = None
+    all_day: bool = False
+    field: str = ""
+    ours: object = None
+    feeds: object = None
 
 
 @dataclass
@@ -167,12 +203,7 @@ def sync_records(
     notices = result.notices
     records = latest_per_uid(records, notices)
     existing = _existing_talks([r.uid for r in records])
-    owners = {
-        s.pk: s.location
-        for s in FeedSource.objects.filter(
-            pk__in={t.source_id for t in existing.values() if t.source_id != source.pk}
-        )
-    }
+    owners = _owners(existing.values(), source)
 
     new_talks, new_speakers, to_merge = [], [], []
     for index, record in enumerate(records):
@@ -196,11 +227,7 @@ def sync_records(
             new_talks.append(talk)
             new_speakers.append(speakers)
         elif talk.source_id != source.pk and not _may_take_over(talk, series, take_over):
-            owner = owners.get(talk.source_id, "a talk created on this site")
-            hint = ""
-            if talk.source_id is not None and talk.series_id == series.pk:
-                hint = " (to move its talks to this source, import again with --take-over)"
-            notices.append(Notice(record.uid, f"the UID belongs to {owner}{hint}", skipped=True))
+            notices.append(Notice(record.uid, _belongs_to(talk, series, owners), skipped=True))
             result.skipped += 1
         elif talk.source_id != source.pk:
             talk.source = source
@@ -217,7 +244,7 @@ def sync_records(
         prefetch_related_objects([t for t, *_ in to_merge[i : i + UPDATE_BATCH]], with_speakers)
     changed_talks, changed_fields, speaker_changes = [], set(), {}
     for talk, values, speakers, snap in to_merge:
-        fields, replace_speakers = _merge(talk, values, speakers, snap, result)
+        fields, replace_speakers, before = _merge(talk, values, speakers, snap, result)
         talk.imported = snap
         changed_talks.append(talk)
         changed_fields.update({"imported", "source"})
@@ -230,23 +257,26 @@ def sync_records(
             if "title" in fields:
                 talk.slug = Talk.slug_for_title(talk.title)
                 changed_fields.add("slug")
+            diffs = [(name, before[name], getattr(talk, name)) for name in fields]
+            if replace_speakers:
+                diffs.append(("speakers", before["speakers"], _names(speakers)))
             if "status" in fields and talk.status == Talk.Status.CANCELLED:
                 result.cancelled += 1
-                result.changes.append(Change("cancelled", talk.uid, talk.title))
+                result.changes.append(Change.of("cancelled", talk, diffs=diffs))
             else:
                 result.updated += 1
                 named = tuple(fields) + (("speakers",) if replace_speakers else ())
-                result.changes.append(Change("updated", talk.uid, talk.title, named))
+                result.changes.append(Change.of("updated", talk, named, diffs))
         else:
             result.unchanged += 1
 
     result.created = sum(1 for t in new_talks if t.status == Talk.Status.CONFIRMED)
     result.cancelled += len(new_talks) - result.created
+    Talk.objects.bulk_create(new_talks, batch_size=BATCH)
     result.changes[:0] = [
-        Change("created" if t.status == Talk.Status.CONFIRMED else "cancelled", t.uid, t.title)
+        Change.of("created" if t.status == Talk.Status.CONFIRMED else "cancelled", t)
         for t in new_talks
     ]
-    Talk.objects.bulk_create(new_talks, batch_size=BATCH)
     if changed_talks:
         Talk.objects.bulk_update(changed_talks, sorted(changed_fields), batch_size=UPDATE_BATCH)
     links = list(zip(new_talks, new_speakers, strict=True))
@@ -256,15 +286,116 @@ def sync_records(
         if existing_talk.pk in speaker_changes
     ]
     TalkSpeaker.objects.filter(talk_id__in=list(speaker_changes)).delete()
-    _link_speakers(links)
+    _link_speakers(links, series=series, now=now)
     vanished = _cancel_vanished(source, {r.uid for r in records}, skipped_uids, now=now)
     result.cancelled += len(vanished)
-    result.changes += [
-        Change("cancelled", t.uid, t.title, ("gone from the feed",)) for t in vanished
-    ]
+    result.changes += [Change.of("cancelled", t, ("gone from the feed",)) for t in vanished]
     if new_talks or changed_talks or result.cancelled:
         content_changed()  # bulk writes send no signals
     return result
+
+
+def _owners(talks, source: FeedSource) -> dict:
+    """For the talks that are not `source`'s: their sources' locations and series, and the
+    names of their series, in two queries."""
+    foreign = [t for t in talks if t.source_id != source.pk]
+    if not foreign:
+        return {"sources": {}, "series": {}}
+    sources = FeedSource.objects.filter(pk__in={t.source_id for t in foreign})
+    series_ids = {t.series_id for t in foreign}
+    return {
+        "sources": {s.pk: (s.location, s.series_id) for s in sources},
+        "series": dict(Series.objects.filter(pk__in=series_ids).values_list("pk", "name")),
+    }
+
+
+def _belongs_to(talk: Talk, series: Series, owners: dict) -> str:
+    """Why a talk of another source is skipped, naming whose it is.
+
+    Another series is named, never its source: a source's location may hold a private token
+    or a server path, and the organisers of this series do not run that one. The location is
+    named only for a source of this very series, which whoever imports into it runs.
+    """
+    location, source_series_id = owners["sources"].get(talk.source_id, ("", None))
+    if talk.source_id is None:
+        where = "this series" if talk.series_id == series.pk else _series_name(talk, owners)
+        return f"the UID belongs to a talk created on this site in {where}"
+    if talk.series_id != series.pk:
+        return f"the UID belongs to a talk of {_series_name(talk, owners)}"
+    # A talk of this series, from another source (the old name of a file, say).
+    owner = location if source_series_id == series.pk else "another source"
+    return (
+        f"the UID belongs to {owner} "
+        "(to move its talks to this source, import again with --take-over)"
+    )
+
+
+def _series_name(talk: Talk, owners: dict) -> str:
+    return f"the series “{owners['series'].get(talk.series_id, '')}”"
+
+
+class CannotTake(Exception):
+    """The calendar's value cannot be taken; str() says why, in one line."""
+
+
+def feed_value(talk: Talk, name: str):
+    """The value of field `name` (or the speakers' names) that `talk` was last imported with."""
+    value = talk.imported[name]
+    if name == "speakers":
+        return tuple(n for n, _ in value)
+    if name in ("start", "end") and value is not None:
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+def kept_edits(talks) -> list[Conflict]:
+    """Where `talks` differ from what their calendar last gave: the organisers' edits that
+    imports keep, one per field, as Conflicts. Prefetch the talks' `talk_speakers`."""
+    edits = []
+    for talk in talks:
+        snap = talk.imported or {}
+        for name in (*SYNCED_FIELDS, "speakers"):
+            if name not in snap:
+                continue
+            if name == "speakers":
+                ours = tuple(ts.speaker.name for ts in talk.talk_speakers.all())
+                differs = ours != feed_value(talk, name)
+            else:
+                ours = getattr(talk, name)
+                differs = _snapshot_value(ours) != snap[name]
+            if differs:
+                what = "speakers were" if name == "speakers" else f"{name} was"
+                edits.append(_conflict(talk, name, ours, feed_value(talk, name), what))
+    return edits
+
+
+def take_feed_value(talk: Talk, name: str, *, now: dt.datetime | None = None) -> None:
+    """Give `talk` the value of `name` (a synced field, or "speakers") it was last imported
+    with, undoing an organiser's edit of it, and publish the change. Call it in a transaction.
+
+    Raises CannotTake when the talk has no imported value of `name`, or when the value would
+    put the talk's end before its start.
+    """
+    if name not in (*SYNCED_FIELDS, "speakers"):
+        raise CannotTake("no such field comes from a calendar")
+    if name not in (talk.imported or {}):
+        raise CannotTake(f"the talk has no {name} from its calendar")
+    now = now or timezone.now()
+    if name == "speakers":
+        speakers = [SpeakerRecord(n, a) for n, a in talk.imported["speakers"]]
+        TalkSpeaker.objects.filter(talk=talk).delete()
+        _link_speakers([(talk, speakers)], series=talk.series, now=now)
+        Talk.objects.filter(pk=talk.pk).changed(now)
+        return
+    value = feed_value(talk, name)
+    start = value if name == "start" else talk.start
+    end = value if name == "end" else talk.end
+    if end is not None and end < start:
+        raise CannotTake(f"the calendar's {name} would make the talk end before it starts")
+    values = {name: value}
+    if name == "title":
+        values["slug"] = Talk.slug_for_title(value)
+    Talk.objects.filter(pk=talk.pk).changed(now, **values)
 
 
 def _may_take_over(talk: Talk, series: Series, take_over: bool) -> bool:
@@ -279,58 +410,102 @@ def _existing_talks(uids: list[str]) -> dict[str, Talk]:
 
 
 def _merge(talk: Talk, values: dict, speakers, snap: dict, result: SyncResult):
-    """Apply the feed's changes that don't clash with an edit made here; return what changed."""
+    """Apply the feed's changes that don't clash with an edit made here; return the fields
+    that changed, whether the speakers are to be replaced, and the values from before."""
     last = talk.imported or {}
     fields = []
+    before = {}
     for name in SYNCED_FIELDS:
         new, old = snap[name], last.get(name)
         current = _snapshot_value(getattr(talk, name))
         if new == old or current == new:
             continue
         if name not in last or current == old:
+            before[name] = getattr(talk, name)
             setattr(talk, name, values[name])
             fields.append(name)
         else:
             result.conflicts.append(
-                Notice(talk.uid, f"{name} was edited on this site; kept the edit")
+                _conflict(talk, name, getattr(talk, name), values[name], f"{name} was")
             )
-    current_names = [ts.speaker.name for ts in talk.talk_speakers.all()]
-    last_names = [name for name, _ in last.get("speakers", [])]
-    new_names = [s.name for s in speakers]
+    current_names = tuple(ts.speaker.name for ts in talk.talk_speakers.all())
+    before["speakers"] = current_names
+    last_names = tuple(name for name, _ in last.get("speakers", []))
+    new_names = _names(speakers)
     replace = False
     if snap["speakers"] != last.get("speakers") and new_names != current_names:
         if "speakers" not in last or current_names == last_names:
             replace = True
         else:
             result.conflicts.append(
-                Notice(talk.uid, "speakers were edited on this site; kept the edit")
+                _conflict(talk, "speakers", current_names, new_names, "speakers were")
             )
-    return fields, replace
+    return fields, replace, before
 
 
-def _link_speakers(links: list[tuple[Talk, list[SpeakerRecord]]]) -> None:
-    """Create the TalkSpeaker rows, finding or creating each speaker by name once."""
+def _names(speakers: list[SpeakerRecord]) -> tuple[str, ...]:
+    return tuple(s.name for s in speakers)
+
+
+def _conflict(talk: Talk, name: str, ours, feeds, what: str) -> Conflict:
+    return Conflict(
+        talk.uid,
+        f"{what} edited on this site; kept the edit",
+        talk_id=talk.pk,
+        title=talk.title,
+        start=talk.start,
+        all_day=talk.all_day,
+        field=name,
+        ours=ours,
+        feeds=feeds,
+    )
+
+
+def _link_speakers(
+    links: list[tuple[Talk, list[SpeakerRecord]]], *, series: Series, now: dt.datetime
+) -> None:
+    """Create the TalkSpeaker rows, finding or creating each speaker by name once.
+
+    A name is the speaker of that name first stored, unless another of that name has the
+    feed's affiliation. A blank affiliation is filled in from the feed only on a speaker every
+    organiser of `series` may change (`changeable_by_import`), and that speaker's talks are
+    published as changed; any other shared speaker stays untouched, and the talk gets a
+    speaker of its own with the feed's affiliation, which its organisers may edit.
+    """
     wanted = {}
     for _, speakers in links:
         for s in speakers:
             wanted.setdefault(name_key(s.name), s)
     if not wanted:
         return
-    found: dict[str, Speaker] = {}
+    namesakes: dict[str, list[Speaker]] = {}
     keys = list(wanted)
     for i in range(0, len(keys), BATCH):
-        for speaker in Speaker.objects.filter(name_key__in=keys[i : i + BATCH]).order_by("-id"):
-            found[speaker.name_key] = speaker  # the oldest one wins
-    fill = []
+        for speaker in Speaker.objects.filter(name_key__in=keys[i : i + BATCH]).order_by("id"):
+            namesakes.setdefault(speaker.name_key, []).append(speaker)
+    found: dict[str, Speaker] = {}
+    to_fill: dict[str, Speaker] = {}  # found, if the import may fill in their affiliation
     for key, s in wanted.items():
-        speaker = found.get(key)
-        if speaker is not None and s.affiliation and not speaker.affiliation:
-            speaker.affiliation = s.affiliation
+        same = namesakes.get(key, [])
+        exact = [p for p in same if s.affiliation and p.affiliation == s.affiliation]
+        speaker = (exact or same or [None])[0]
+        if speaker is not None:
+            blank = s.affiliation and not speaker.affiliation
+            (to_fill if blank else found)[key] = speaker
+    may = changeable_by_import(series, [p.pk for p in to_fill.values()]) if to_fill else set()
+    fill = []
+    for key, speaker in to_fill.items():
+        if speaker.pk in may:
+            speaker.affiliation, speaker.updated = wanted[key].affiliation, now
+            found[key] = speaker
             fill.append(speaker)
     if fill:
-        Speaker.objects.bulk_update(fill, ["affiliation"], batch_size=UPDATE_BATCH)
+        Speaker.objects.bulk_update(fill, ["affiliation", "updated"], batch_size=UPDATE_BATCH)
+        # Their talks' calendar entries name the affiliation (before this import's links).
+        talks = Talk.objects.filter(talk_speakers__speaker__in=fill).values("pk")
+        Talk.objects.filter(pk__in=talks).changed(now)
     missing = [wanted[key] for key in wanted if key not in found]
-    found.update((s.name_key, s) for s in _create_speakers(missing))
+    found.update((name_key(s.name), s) for s in _create_speakers(missing))
     rows = [
         TalkSpeaker(talk=talk, speaker=found[name_key(s.name)], position=position)
         for talk, speakers in links
@@ -351,7 +526,10 @@ def _create_speakers(records: list[SpeakerRecord]) -> list[Speaker]:
             return Speaker.objects.bulk_create(speakers, batch_size=BATCH)
     except IntegrityError:
         pass
-    return [find_or_create_speaker(name=r.name, affiliation=r.affiliation) for r in records]
+    # Speakers of others are not this import's to fill in (see _link_speakers).
+    return [
+        find_or_create_speaker(name=r.name, affiliation=r.affiliation, fill=False) for r in records
+    ]
 
 
 def _unique_slugs(names: list[str]) -> list[str]:
@@ -374,7 +552,9 @@ def _cancel_vanished(source, seen: set[str], skipped: set[str], *, now) -> list[
     """Cancel future talks of `source` that the feed no longer has; return them."""
     candidates = Talk.objects.filter(source=source, start__gte=now, status=Talk.Status.CONFIRMED)
     vanished = []
-    for talk in candidates.only("pk", "uid", "title", "imported"):
+    for talk in candidates.only(
+        "pk", "uid", "title", "start", "end", "all_day", "venue", "imported"
+    ):
         if talk.uid in seen or talk.uid in skipped or talk.uid.split("/", 1)[0] in skipped:
             continue
         talk.imported = {**talk.imported, "status": Talk.Status.CANCELLED}

@@ -193,7 +193,9 @@ def test_an_organiser_runs_its_series_talks_and_calendar_feed(
     )
     expect(report.get_by_text("This is a preview: nothing has been written.")).to_be_visible()
     expect(report.get_by_role("heading", name="Created (2)")).to_be_visible()
-    expect(report.get_by_role("listitem")).to_have_text(["Proof nets", "Linear logic"])
+    expect(report.locator(".import-changes tbody td:nth-child(2)")).to_have_text(
+        ["Proof nets", "Linear logic"]
+    )
     assert not Talk.objects.filter(source__isnull=False).exists()
     assert FeedSource.objects.get().last_run is None
     assert axe_violations(page, axe_source) == []
@@ -242,13 +244,13 @@ def test_an_organiser_runs_its_series_talks_and_calendar_feed(
     page.wait_for_url(admin + "seminars/feedsource/")
     page.get_by_role("link", name="Preview", exact=True).click()
     page.wait_for_url(preview)
-    conflict = "colloquium-1@feed: venue was edited on this site; kept the edit"
+    conflict = f"you set the venue to “{MOVED}”; the calendar says “Room 2”."
     expect(report.locator(".import-summary")).to_have_text(
         "An import now would give: 0 created, 1 updated, 1 unchanged, 0 cancelled, "
         "0 skipped, 1 conflict(s) into Logic"
     )
     expect(report.get_by_role("heading", name="Updated (1)")).to_be_visible()
-    expect(report.get_by_text("Linear logic (venue)")).to_be_visible()
+    expect(report.get_by_text("Venue: Room 1 → Room 2")).to_be_visible()
     expect(
         report.get_by_role("heading", name="Your edits kept over the feed's (1)")
     ).to_be_visible()
@@ -260,6 +262,7 @@ def test_an_organiser_runs_its_series_talks_and_calendar_feed(
     page.wait_for_url(admin + f"seminars/feedsource/{source.pk}/import/")
     expect(report.get_by_text(conflict)).to_be_visible()
     expect(report.get_by_role("heading", name="Updated (1)")).to_be_visible()
+    expect(report.get_by_role("button", name="Use the calendar's venue")).to_be_visible()
     assert dict(Talk.objects.filter(source=source).values_list("uid", "venue")) == {
         "colloquium-1@feed": MOVED,
         "colloquium-2@feed": "Room 2",

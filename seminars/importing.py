@@ -266,7 +266,15 @@ def _series(name: str, *, description: str = "") -> Series:
 
 
 def _locked_source(location: str, series: Series) -> FeedSource:
-    """The FeedSource row, locked so that two imports of one source run one after the other."""
+    """The FeedSource row, locked so that two imports of one source run one after the other,
+    and so that an admin change of the source's talks waits for the import or gives up
+    (seminars.locks).
+
+    FOR NO KEY UPDATE rather than FOR UPDATE: on PostgreSQL a transaction that writes a talk
+    row twice checks its (deferred) foreign keys at commit with FOR KEY SHARE on the source,
+    which FOR UPDATE blocks; while that transaction holds a talk the import waits for, the two
+    deadlocked.
+    """
     try:
         with transaction.atomic():
             FeedSource.objects.get_or_create(location=location, defaults={"series": series})

@@ -512,7 +512,11 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
 
 SOURCE_BUSY = "This talk's calendar is being imported: nothing was saved. Save again in a minute."
-BUSY = "The database is busy with another change: nothing was saved. Save again in a minute."
+# SQLite has one lock for the whole database: which change holds it is not known.
+BUSY = (
+    "Another change is being saved (an import, most likely): nothing was saved. "
+    "Save again in a minute."
+)
 
 
 def _busy_action(busy: Busy) -> str:
@@ -521,7 +525,10 @@ def _busy_action(busy: Busy) -> str:
             "A calendar of these talks is being imported: nothing was changed. "
             "Try again in a minute."
         )
-    return "The database is busy with another change: nothing was changed. Try again in a minute."
+    return (
+        "Another change is being saved (an import, most likely): nothing was changed. "
+        "Try again in a minute."
+    )
 
 
 def _talk_ids(object_id) -> list[int]:

@@ -14,16 +14,17 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextInputWidget
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, models
+from django.db import models
 from django.db.models import Case, F, Prefetch, Value, When
 from django.forms.widgets import SplitHiddenDateTimeWidget
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from .ics.records import FIRST_YEAR, LAST_YEAR, in_supported_years
-from .locks import Busy, SourceBusy, changing_talks, is_lock_wait, waiting_briefly
+from .locks import Busy, SourceBusy, changing_talks
 from .models import SHOWABLE, Series, Speaker, Talk, TalkSpeaker, upcoming_condition
 from .organisers import (
     OrganisedSeriesAdmin,
@@ -420,18 +421,24 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             with changing_talks(_talk_ids(object_id)):
                 return super().changeform_view(request, object_id, form_url, extra_context)
         except Busy as busy:
-            request.talk_refusal = SOURCE_BUSY if isinstance(busy, SourceBusy) else BUSY
+            request.talk_refusal = busy_message(
+                busy, calendar="This talk's calendar", undone="nothing was saved"
+            )
+        # The form again, invalid, with what was posted; outside a transaction, it only reads.
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method != "POST":
+            return super().delete_view(request, object_id, extra_context)
         try:
-            with waiting_briefly():  # the form again, invalid, outside a transaction
-                return self._changeform_view(request, object_id, form_url, extra_context)
-        except OperationalError as error:
-            if not is_lock_wait(error):
-                raise
-        # SQLite, while an import writes a large transaction out: not even a read gets through.
-        context = {**self.admin_site.each_context(request), "message": request.talk_refusal}
-        response = TemplateResponse(request, "admin/seminars/talk/busy.html", context, status=503)
-        response["Retry-After"] = "60"
-        return response
+            with changing_talks(_talk_ids(object_id)):
+                return super().delete_view(request, object_id, extra_context)
+        except Busy as busy:
+            message = busy_message(
+                busy, calendar="This talk's calendar", undone="it was not deleted"
+            )
+            self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -476,7 +483,10 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             with changing_talks(ids):
                 return change(Talk.objects.filter(pk__in=ids))
         except Busy as busy:
-            self.message_user(request, _busy_action(busy), messages.ERROR)
+            message = busy_message(
+                busy, calendar="A calendar of these talks", undone="nothing was changed"
+            )
+            self.message_user(request, message, messages.ERROR)
             return None
 
     @admin.action(description="Repeat selected talks next week", permissions=["add"])
@@ -491,7 +501,8 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
                     copy.save()
                     self.log_addition(request, copy, [{"added": {}}])
         except Busy as busy:
-            self.message_user(request, _busy_action(busy), messages.ERROR)
+            message = busy_message(busy, calendar="A calendar", undone="no talk was created")
+            self.message_user(request, message, messages.ERROR)
             return
         n = len(copies)
         self.message_user(
@@ -511,24 +522,21 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             )
 
 
-SOURCE_BUSY = "This talk's calendar is being imported: nothing was saved. Save again in a minute."
-# SQLite has one lock for the whole database: which change holds it is not known.
-BUSY = (
-    "Another change is being saved (an import, most likely): nothing was saved. "
-    "Save again in a minute."
-)
-
-
-def _busy_action(busy: Busy) -> str:
+def busy_message(busy: Busy, *, calendar: str, undone: str) -> str:
+    """Why a change was refused for its locks: `calendar` names the talks' calendar ("This
+    talk's calendar"), `undone` says what did not happen."""
     if isinstance(busy, SourceBusy):
-        return (
-            "A calendar of these talks is being imported: nothing was changed. "
-            "Try again in a minute."
-        )
+        return f"{calendar} is being imported: {undone}. Try again in a minute."
+    # SQLite has one lock for the whole database: which change holds it is not known.
     return (
-        "Another change is being saved (an import, most likely): nothing was changed. "
-        "Try again in a minute."
+        f"Another change is being saved (an import, most likely): {undone}. Try again in a minute."
     )
+
+
+SOURCE_BUSY = busy_message(
+    SourceBusy(), calendar="This talk's calendar", undone="nothing was saved"
+)
+BUSY = busy_message(Busy(), calendar="This talk's calendar", undone="nothing was saved")
 
 
 def _talk_ids(object_id) -> list[int]:

@@ -45,7 +45,7 @@ def changing_talks(talk_ids: Iterable[int] = ()):
     is being imported, Busy when another lock stays taken; either way nothing is written.
     """
     talk_ids = sorted(set(talk_ids))
-    with waiting_briefly():
+    with _waiting_briefly():
         try:
             with transaction.atomic():
                 _limit_lock_waits()
@@ -85,7 +85,7 @@ def _limit_lock_waits() -> None:
 
 
 @contextlib.contextmanager
-def waiting_briefly():
+def _waiting_briefly():
     """On SQLite, wait at most LOCK_WAIT for a lock of the database (a transaction takes the
     write lock as it begins: transaction_mode IMMEDIATE); the usual wait is restored after."""
     if connection.vendor != "sqlite" or connection.in_atomic_block:

@@ -582,8 +582,11 @@ def test_a_stale_form_saves_only_what_the_organiser_changed_and_keeps_an_importe
     url, data = _change_page(admin_client, talk)  # opened before the calendar gains a room
     _import_feed(("location", "Room V2"))
     data["title"] = ["Renamed here"]
-    response = admin_client.post(url, data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    response = admin_client.post(url, data, follow=True)
+    assert [m.message for m in response.context["messages"]][0] == (
+        "While you were editing, the venue changed (by an import or another organiser); "
+        "the newer value is kept."
+    )
     talk.refresh_from_db()
     assert (talk.title, talk.venue, talk.sequence) == ("Renamed here", "Room V2", 2)
     assert (talk.imported["title"], talk.imported["venue"]) == ("Stale form talk", "Room V2")

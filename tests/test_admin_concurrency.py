@@ -111,7 +111,9 @@ def child() -> None:
             seen = {"status": response.status_code, "page": response.content.decode()}
         except Exception as error:  # what the test client raises for a 500
             seen = {"status": 500, "page": f"{type(error).__name__}: {error}"}
-        return {**seen, "seconds": round(time.monotonic() - start, 1)}
+        seconds = round(time.monotonic() - start, 1)
+        messages = [m.message for m in client.get("/admin/").context["messages"]]
+        return {**seen, "seconds": seconds, "messages": messages}
 
     thread = threading.Thread(target=run_import)
     thread.start()
@@ -122,8 +124,9 @@ def child() -> None:
         {"action": "cancel_talks", ACTION_CHECKBOX_NAME: [imported.pk]},
     )
     out["action"].pop("page")
-    out["action"]["messages"] = [m.message for m in client.get("/admin/").context["messages"]]
     out["here"] = post(*here_form)
+    delete_url = reverse("admin:seminars_talk_delete", args=[imported.pk])
+    out["delete"] = post(delete_url, {"post": "yes"})
     go.set()
     thread.join()
     out["after_import"] = _state(imported)
@@ -135,6 +138,7 @@ def child() -> None:
     out["again"].pop("page", None)
     out["after_again"] = _state(imported)
     out["here_after"] = _state(here)
+    out["exists_after"] = Talk.objects.filter(pk=imported.pk).exists()
     print(RESULT + json.dumps(out))
 
 
@@ -240,3 +244,16 @@ def test_a_talk_from_no_calendar_saves_during_an_import_where_the_database_allow
             302,
             "Also written during the import.",
         )
+
+
+def test_deleting_a_talk_during_an_import_of_its_calendar_keeps_it_and_says_why(outcome):
+    delete = outcome["delete"]
+    assert (delete["status"], delete["seconds"] < LOCK_WAIT + 3) == (302, True), delete
+    undone = "it was not deleted. Try again in a minute."
+    if ON_SQLITE:
+        assert delete["messages"] == [
+            f"Another change is being saved (an import, most likely): {undone}"
+        ]
+    else:
+        assert delete["messages"] == [f"This talk's calendar is being imported: {undone}"]
+    assert outcome["exists_after"] is True

@@ -96,6 +96,14 @@ class TalkSpeakerForm(forms.ModelForm):
 class TalkSpeakerFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
+        if any(form.instance.pk is None for form in self.initial_forms):
+            # A row the form showed is gone: an import or another organiser replaced them.
+            now = ", ".join(str(ts.speaker) for ts in self.get_queryset()) or "none"
+            raise ValidationError(
+                f"The speakers changed while you were editing (by an import or another "
+                f"organiser); they are now: {now}. Nothing was saved: open the talk again to "
+                "change its speakers."
+            )
         kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
         positions = [f.cleaned_data.get("position") for f in kept]
         taken = [p for p in positions if p is not None] + [

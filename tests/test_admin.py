@@ -679,3 +679,23 @@ def test_a_stale_form_changing_the_start_is_checked_against_the_end_the_import_s
         dt.datetime(2030, 1, 1, 10, tzinfo=dt.UTC),
         dt.datetime(2030, 1, 1, 10, 30, tzinfo=dt.UTC),
     )
+
+
+def test_a_stale_form_whose_speakers_an_import_replaced_meanwhile_says_so_and_saves_nothing(
+    admin_client,
+):
+    _import_feed(("description", "Speaker: Ada Lovelace"))
+    talk = Talk.objects.get(uid="stale@x")
+    url, data = _change_page(admin_client, talk)
+    _import_feed(("description", "Speaker: Grace Hopper (Navy)"))
+    data["title"] = ["Renamed here"]
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert formset.non_form_errors() == [
+        "The speakers changed while you were editing (by an import or another organiser); "
+        "they are now: Grace Hopper (Navy). Nothing was saved: open the talk again to change "
+        "its speakers."
+    ]
+    talk.refresh_from_db()
+    assert (talk.title, _speaker_names(talk)) == ("Stale form talk", ["Grace Hopper"])

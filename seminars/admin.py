@@ -426,7 +426,7 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         if request.method != "POST":
             return super().changeform_view(request, object_id, form_url, extra_context)
         try:
-            with changing_talks(_talk_ids(object_id)):
+            with changing_talks(self._talk_ids(request, object_id)):
                 return super().changeform_view(request, object_id, form_url, extra_context)
         except Busy as busy:
             request.talk_refusal = busy_message(
@@ -435,11 +435,20 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         # The form again, invalid, with what was posted; outside a transaction, it only reads.
         return self._changeform_view(request, object_id, form_url, extra_context)
 
+    def _talk_ids(self, request, object_id) -> list[int]:
+        """The talk a change or delete page is about, as a list: none for the add page, a bad
+        id or another series' talk (whose locks are none of this user's business)."""
+        try:
+            pk = int(unquote(object_id)) if object_id else None
+        except ValueError:
+            pk = None
+        return list(self.get_queryset(request).filter(pk=pk).values_list("pk", flat=True))
+
     def delete_view(self, request, object_id, extra_context=None):
         if request.method != "POST":
             return super().delete_view(request, object_id, extra_context)
         try:
-            with changing_talks(_talk_ids(object_id)):
+            with changing_talks(self._talk_ids(request, object_id)):
                 return super().delete_view(request, object_id, extra_context)
         except Busy as busy:
             message = busy_message(
@@ -545,14 +554,6 @@ SOURCE_BUSY = busy_message(
     SourceBusy(), calendar="This talk's calendar", undone="nothing was saved"
 )
 BUSY = busy_message(Busy(), calendar="This talk's calendar", undone="nothing was saved")
-
-
-def _talk_ids(object_id) -> list[int]:
-    """The talk a change page is about, as a list; none for the add page or a bad id."""
-    try:
-        return [int(unquote(object_id))] if object_id else []
-    except ValueError:
-        return []
 
 
 @admin.register(Speaker)

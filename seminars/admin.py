@@ -16,6 +16,7 @@ from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextInputWidge
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Prefetch, Value, When
+from django.forms.boundfield import BoundField
 from django.forms.widgets import SplitHiddenDateTimeWidget
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -191,6 +192,30 @@ class TalkHiddenTimeWidget(_ShowsTheEndsOfTime, SplitHiddenDateTimeWidget):
     """A time as the talk's form showed it, in hidden inputs."""
 
 
+class TalkBoundField(BoundField):
+    """A field of the talk's form, whose hidden copy of the value the form showed is carried
+    over from what was posted, or shows the talk's value now (`TalkForm.shown_now`).
+
+    Django carries over only a hidden copy of one input: a date and time's (two inputs)
+    became the value posted, which then looked unchanged.
+    """
+
+    def as_widget(self, widget=None, attrs=None, only_initial=False):
+        if not only_initial or not self.form.is_bound:
+            return super().as_widget(widget, attrs, only_initial)
+        widget = widget or self.field.hidden_widget()
+        if self.name in self.form.shown_now:
+            value = self.field.prepare_value(self.initial)
+        else:
+            value = self.form._widget_data_value(widget, self.html_initial_name)
+        attrs = self.build_widget_attrs(attrs or {}, widget)
+        if self.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", self.html_initial_id)
+        return widget.render(
+            self.html_initial_name, value, attrs=attrs, renderer=self.form.renderer
+        )
+
+
 EDITED_MEANWHILE = (
     "This talk changed while you were editing it: see the fields marked below. Nothing was "
     "saved; your values are still in the form. Save again to keep them."
@@ -209,10 +234,12 @@ class TalkForm(forms.ModelForm):
     """
 
     refusal = ""  # set by TalkAdmin when it cannot take the save's locks: nothing is saved
+    bound_field_class = TalkBoundField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kept = []
+        self.shown_now = set()  # fields whose hidden copy shows the talk's value now
         if self.instance.pk is None:
             return
         for name, field in self.fields.items():
@@ -245,7 +272,7 @@ class TalkForm(forms.ModelForm):
         for name in clashes:
             now = _shown_value(self.instance, name)
             self.add_error(name, f"Changed meanwhile (by an import or another organiser) to: {now}")
-            self._show_as_now(name)
+            self.shown_now.add(name)  # so that saving again replaces it knowingly
         if clashes:
             raise ValidationError(EDITED_MEANWHILE)
         return cleaned_data

@@ -699,3 +699,44 @@ def test_a_stale_form_whose_speakers_an_import_replaced_meanwhile_says_so_and_sa
     ]
     talk.refresh_from_db()
     assert (talk.title, _speaker_names(talk)) == ("Stale form talk", ["Grace Hopper"])
+
+
+def test_a_start_both_changed_is_refused_naming_the_feeds_and_saved_again_keeps_the_organisers(
+    admin_client, settings
+):
+    settings.TIME_ZONE = "Europe/Berlin"
+    _import_feed()
+    talk = Talk.objects.get(uid="stale@x")
+    url, data = _change_page(admin_client, talk)
+    moved = ics_event("stale@x", "Stale form talk", "20300101T090000Z", "20300101T110000Z")
+    import_data(ics_calendar(moved), FEED, ImportOptions(series="Stale"))
+    data["start_1"] = ["10:30:00"]  # Berlin time: 09:30 UTC
+    response = admin_client.post(url, data)
+    assert response.context["adminform"].form.errors["start"] == [
+        "Changed meanwhile (by an import or another organiser) to: Tue 1 Jan 2030, 10:00"
+    ]
+    again = form_data(response.text, "talk_form")
+    assert (again["start_1"], again["initial-start_1"]) == (["10:30:00"], ["10:00:00"])
+    response = admin_client.post(url, again)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    talk.refresh_from_db()
+    assert talk.start == dt.datetime(2030, 1, 1, 9, 30, tzinfo=dt.UTC)
+
+
+def test_a_changed_start_survives_a_form_shown_again_for_another_fields_error(admin_client):
+    talk = make_talk(start=dt.datetime(2030, 1, 1, 10, tzinfo=dt.UTC))
+    url, data = _change_page(admin_client, talk)
+    zone = timezone.get_default_timezone()
+    data["start_1"] = [
+        dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC).astimezone(zone).strftime("%H:%M:%S")
+    ]
+    data["join_url"] = ["javascript:alert(1)"]
+    again = form_data(admin_client.post(url, data).text, "talk_form")
+    again["join_url"] = ["https://example.org/call"]
+    response = admin_client.post(url, again)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    talk.refresh_from_db()
+    assert (talk.start, talk.join_url) == (
+        dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC),
+        "https://example.org/call",
+    )

@@ -277,18 +277,6 @@ class TalkForm(forms.ModelForm):
             raise ValidationError(EDITED_MEANWHILE)
         return cleaned_data
 
-    def _show_as_now(self, name):
-        """Let the form's hidden copy of `name` hold the talk's value now, so that the next
-        save of this form replaces that value knowingly."""
-        bound = self[name]
-        widget = bound.field.hidden_widget()
-        value = bound.field.prepare_value(bound.initial)
-        context = widget.get_context(bound.html_initial_name, value, None)["widget"]
-        data = self.data.copy()
-        for part in context.get("subwidgets") or [context]:
-            data[part["name"]] = "" if part["value"] is None else part["value"]
-        self.data = data
-
     class Meta:
         model = Talk
         fields = []  # TalkAdmin's fieldsets choose them

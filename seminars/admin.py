@@ -10,16 +10,22 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextInputWidget
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Case, F, Prefetch, Value, When
+from django.forms.boundfield import BoundField
+from django.forms.widgets import SplitHiddenDateTimeWidget
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from .ics.records import FIRST_YEAR, LAST_YEAR, in_supported_years
+from .locks import Busy, SourceBusy, changing_talks
 from .models import SHOWABLE, Series, Speaker, Talk, TalkSpeaker, upcoming_condition
 from .organisers import (
     OrganisedSeriesAdmin,
@@ -91,6 +97,14 @@ class TalkSpeakerForm(forms.ModelForm):
 class TalkSpeakerFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
+        if any(form.instance.pk is None for form in self.initial_forms):
+            # A row the form showed is gone: an import or another organiser replaced them.
+            now = ", ".join(str(ts.speaker) for ts in self.get_queryset()) or "none"
+            raise ValidationError(
+                f"The speakers changed while you were editing (by an import or another "
+                f"organiser); they are now: {now}. Nothing was saved: open the talk again to "
+                "change its speakers."
+            )
         kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
         positions = [f.cleaned_data.get("position") for f in kept]
         taken = [p for p in positions if p is not None] + [
@@ -159,9 +173,9 @@ class TalkChangeList(ChangeList):
         return super().get_ordering_field_columns() if ORDER_VAR in self.params else {}
 
 
-class TalkTimeWidget(AdminSplitDateTime):
-    """The admin's date and time fields, showing in UTC a stored time that the site's zone
-    cannot hold (year 1 or 9999), so that the talk can be opened and corrected."""
+class _ShowsTheEndsOfTime:
+    """A split date and time widget showing in UTC a stored time that the site's zone cannot
+    hold (year 1 or 9999), so that the talk can be opened and corrected."""
 
     def decompress(self, value):
         try:
@@ -170,7 +184,99 @@ class TalkTimeWidget(AdminSplitDateTime):
             return [value.date(), value.time()]
 
 
+class TalkTimeWidget(_ShowsTheEndsOfTime, AdminSplitDateTime):
+    """The admin's date and time fields."""
+
+
+class TalkHiddenTimeWidget(_ShowsTheEndsOfTime, SplitHiddenDateTimeWidget):
+    """A time as the talk's form showed it, in hidden inputs."""
+
+
+class TalkBoundField(BoundField):
+    """A field of the talk's form, whose hidden copy of the value the form showed is carried
+    over from what was posted, or shows the talk's value now (`TalkForm.shown_now`).
+
+    Django carries over only a hidden copy of one input: a date and time's (two inputs)
+    became the value posted, which then looked unchanged.
+    """
+
+    def as_widget(self, widget=None, attrs=None, only_initial=False):
+        if not only_initial or not self.form.is_bound:
+            return super().as_widget(widget, attrs, only_initial)
+        widget = widget or self.field.hidden_widget()
+        if self.name in self.form.shown_now:
+            value = self.field.prepare_value(self.initial)
+        else:
+            value = self.form._widget_data_value(widget, self.html_initial_name)
+        attrs = self.build_widget_attrs(attrs or {}, widget)
+        if self.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", self.html_initial_id)
+        return widget.render(
+            self.html_initial_name, value, attrs=attrs, renderer=self.form.renderer
+        )
+
+
+EDITED_MEANWHILE = (
+    "This talk changed while you were editing it: see the fields marked below. Nothing was "
+    "saved; your values are still in the form. Save again to keep them."
+)
+
+
 class TalkForm(forms.ModelForm):
+    """A talk's form that saves only what the organiser changed, onto the talk as it is now.
+
+    The form carries the values it showed in hidden inputs (Django's `show_hidden_initial`),
+    so `changed_data` names what the organiser changed. A field that changed meanwhile (by an
+    import or another organiser) and that the organiser left alone keeps its newer value
+    (listed in `kept`); one that both changed, differently, is refused with the newer value
+    named, and saving again replaces it. A form posted without the values it showed is
+    compared with the talk as it is now, as Django does.
+    """
+
+    refusal = ""  # set by TalkAdmin when it cannot take the save's locks: nothing is saved
+    bound_field_class = TalkBoundField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept = []
+        self.shown_now = set()  # fields whose hidden copy shows the talk's value now
+        if self.instance.pk is None:
+            return
+        for name, field in self.fields.items():
+            if isinstance(field, forms.SplitDateTimeField):
+                field.hidden_widget = TalkHiddenTimeWidget
+            shown = self.add_initial_prefix(name)
+            if not self.is_bound or not field.hidden_widget().value_omitted_from_data(
+                self.data, self.files, shown
+            ):
+                field.show_hidden_initial = True
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.refusal:
+            raise ValidationError(self.refusal)
+        clashes = []
+        for name in list(cleaned_data):
+            field = self.fields[name]
+            if not field.show_hidden_initial:
+                continue
+            bound = self[name]
+            shown = self._widget_data_value(field.hidden_widget(), bound.html_initial_name)
+            if not field.has_changed(bound.initial, shown):
+                continue  # the talk still has the value the form showed
+            if name not in self.changed_data:
+                cleaned_data[name] = getattr(self.instance, name)
+                self.kept.append(name)
+            elif field.has_changed(bound.initial, bound.data):
+                clashes.append(name)
+        for name in clashes:
+            now = _shown_value(self.instance, name)
+            self.add_error(name, f"Changed meanwhile (by an import or another organiser) to: {now}")
+            self.shown_now.add(name)  # so that saving again replaces it knowingly
+        if clashes:
+            raise ValidationError(EDITED_MEANWHILE)
+        return cleaned_data
+
     class Meta:
         model = Talk
         fields = []  # TalkAdmin's fieldsets choose them
@@ -186,6 +292,22 @@ class TalkForm(forms.ModelForm):
             "created": "Added",
             "updated": "Last changed",
         }
+
+
+def _shown_value(talk: Talk, name: str) -> str:
+    """The value of the field `name` of `talk`, as words for a message."""
+    value = getattr(talk, name)
+    if talk._meta.get_field(name).choices:
+        return str(getattr(talk, f"get_{name}_display")())
+    if isinstance(value, dt.datetime):
+        zone = timezone.get_default_timezone()
+        try:
+            return dateformat.format(value.astimezone(zone), "D j M Y, H:i")
+        except OverflowError:
+            return dateformat.format(value.astimezone(dt.UTC), "D j M Y, H:i") + " UTC"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value) if value not in (None, "") else "(empty)"
 
 
 WEEK = dt.timedelta(days=7)
@@ -307,6 +429,65 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         names = ", ".join(s.name for s in obj.speaker_list)
         return truncated(names, "speakers") if names else None  # the admin's "-"
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if refusal := getattr(request, "talk_refusal", ""):
+            form = type(form.__name__, (form,), {"refusal": refusal})
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A save holds the talk's calendar source, then the talk (seminars.locks); when an
+        import holds them, the form comes back as posted, saying so, with nothing saved."""
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        try:
+            with changing_talks(self._talk_ids(request, object_id)):
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except Busy as busy:
+            request.talk_refusal = busy_message(
+                busy, calendar="This talk's calendar", undone="nothing was saved"
+            )
+        # The form again, invalid, with what was posted; outside a transaction, it only reads.
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
+    def _talk_ids(self, request, object_id) -> list[int]:
+        """The talk a change or delete page is about, as a list: none for the add page, a bad
+        id or another series' talk (whose locks are none of this user's business)."""
+        try:
+            pk = int(unquote(object_id)) if object_id else None
+        except ValueError:
+            pk = None
+        return list(self.get_queryset(request).filter(pk=pk).values_list("pk", flat=True))
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method != "POST":
+            return super().delete_view(request, object_id, extra_context)
+        try:
+            with changing_talks(self._talk_ids(request, object_id)):
+                return super().delete_view(request, object_id, extra_context)
+        except Busy as busy:
+            message = busy_message(
+                busy, calendar="This talk's calendar", undone="it was not deleted"
+            )
+            self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Only what the organiser changed, onto the talk as it is now (see TalkForm); the
+        # import's snapshot of the talk (`imported`) is never written here.
+        fields = form.changed_data + (["slug"] if "title" in form.changed_data else [])
+        obj.save(update_fields=fields)
+        if form.kept:
+            labels = ", ".join(str(form.fields[name].label).lower() for name in form.kept)
+            self.message_user(
+                request,
+                f"While you were editing, the {labels} changed (by an import or another "
+                "organiser); the newer value is kept.",
+                messages.WARNING,
+            )
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
@@ -315,13 +496,30 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
     @admin.action(description="Cancel selected talks", permissions=["change"])
     def cancel_talks(self, request, queryset):
-        n = queryset.cancel()
-        self.message_user(request, ngettext("%d talk cancelled.", "%d talks cancelled.", n) % n)
+        n = self._change_talks(request, queryset, lambda talks: talks.cancel())
+        if n is not None:
+            self.message_user(request, ngettext("%d talk cancelled.", "%d talks cancelled.", n) % n)
 
     @admin.action(description="Reconfirm selected talks", permissions=["change"])
     def reconfirm_talks(self, request, queryset):
-        n = queryset.reconfirm()
-        self.message_user(request, ngettext("%d talk reconfirmed.", "%d talks reconfirmed.", n) % n)
+        n = self._change_talks(request, queryset, lambda talks: talks.reconfirm())
+        if n is not None:
+            self.message_user(
+                request, ngettext("%d talk reconfirmed.", "%d talks reconfirmed.", n) % n
+            )
+
+    def _change_talks(self, request, queryset, change) -> int | None:
+        """`change(talks)` under the talks' locks; None, saying why, when they are taken."""
+        ids = list(queryset.values_list("pk", flat=True))
+        try:
+            with changing_talks(ids):
+                return change(Talk.objects.filter(pk__in=ids))
+        except Busy as busy:
+            message = busy_message(
+                busy, calendar="A calendar of these talks", undone="nothing was changed"
+            )
+            self.message_user(request, message, messages.ERROR)
+            return None
 
     @admin.action(description="Repeat selected talks next week", permissions=["add"])
     def repeat_next_week(self, request, queryset):
@@ -329,10 +527,15 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         and no speakers yet."""
         talks = list(queryset.order_by("start", "id"))
         copies = [copy for talk in talks if (copy := a_week_later(talk))]
-        with transaction.atomic():
-            for copy in copies:
-                copy.save()
-                self.log_addition(request, copy, [{"added": {}}])
+        try:
+            with changing_talks():
+                for copy in copies:
+                    copy.save()
+                    self.log_addition(request, copy, [{"added": {}}])
+        except Busy as busy:
+            message = busy_message(busy, calendar="A calendar", undone="no talk was created")
+            self.message_user(request, message, messages.ERROR)
+            return
         n = len(copies)
         self.message_user(
             request,
@@ -349,6 +552,23 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
                 % {"n": skipped, "first": FIRST_YEAR, "last": LAST_YEAR},
                 messages.WARNING,
             )
+
+
+def busy_message(busy: Busy, *, calendar: str, undone: str) -> str:
+    """Why a change was refused for its locks: `calendar` names the talks' calendar ("This
+    talk's calendar"), `undone` says what did not happen."""
+    if isinstance(busy, SourceBusy):
+        return f"{calendar} is being imported: {undone}. Try again in a minute."
+    # SQLite has one lock for the whole database: which change holds it is not known.
+    return (
+        f"Another change is being saved (an import, most likely): {undone}. Try again in a minute."
+    )
+
+
+SOURCE_BUSY = busy_message(
+    SourceBusy(), calendar="This talk's calendar", undone="nothing was saved"
+)
+BUSY = busy_message(Busy(), calendar="This talk's calendar", undone="nothing was saved")
 
 
 @admin.register(Speaker)

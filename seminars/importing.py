@@ -347,7 +347,15 @@ def _new_series(name: str, *, description: str = "") -> Series:
 
 
 def _locked_source(location: str) -> FeedSource:
-    """The FeedSource row, locked so that two imports of one source run one after the other."""
+    """The FeedSource row, locked so that two imports of one source run one after the other,
+    and so that an admin change of the source's talks waits for the import or gives up
+    (seminars.locks).
+
+    FOR NO KEY UPDATE rather than FOR UPDATE: on PostgreSQL a transaction that writes a talk
+    row twice checks its (deferred) foreign keys at commit with FOR KEY SHARE on the source,
+    which FOR UPDATE blocks; while that transaction holds a talk the import waits for, the two
+    deadlocked.
+    """
     try:
         with transaction.atomic():
             FeedSource.objects.get_or_create(location=location)
@@ -355,7 +363,8 @@ def _locked_source(location: str) -> FeedSource:
         pass  # created by a concurrent import a moment ago
     # Only the source's row: the series' may be locked by nobody (nor is it joinable to lock
     # on PostgreSQL, being the nullable side of the join).
-    sources = FeedSource.objects.select_for_update(of=("self",)).select_related("series")
+    sources = FeedSource.objects.select_for_update(no_key=True, of=("self",))
+    sources = sources.select_related("series")
     return sources.get(location=location)
 
 

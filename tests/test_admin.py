@@ -9,8 +9,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from seminars.importing import ImportOptions, import_data
 from seminars.models import FeedSource, Speaker, Talk, TalkSpeaker
-from tests.factories import make_series, make_speaker, make_talk
+from tests.factories import ics_calendar, ics_event, make_series, make_speaker, make_talk
+from tests.html_forms import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -552,3 +554,189 @@ def test_deleting_a_speaker_raises_the_sequence_of_its_talks(admin_client):
     assert admin_client.post(url, {"post": "yes"}).status_code == 302
     assert not Speaker.objects.filter(pk=speaker.pk).exists()
     assert {t.title: t.sequence for t in Talk.objects.all()} == {talk.title: 1, other.title: 0}
+
+
+# A form opened before an import and saved after it (issue 21, item 5)
+
+FEED = "/feeds/stale-form.ics"
+
+
+def _import_feed(*props, title="Stale form talk"):
+    """Import one event of the calendar FEED, with the extra properties `props`."""
+    event = ics_event("stale@x", title, "20300101T100000Z", "20300101T110000Z", **dict(props))
+    report = import_data(ics_calendar(event), FEED, ImportOptions(series="Stale"))
+    assert not report.failed, report.error
+    return report
+
+
+def _change_page(client, talk):
+    url = reverse("admin:seminars_talk_change", args=[talk.pk])
+    return url, form_data(client.get(url).text, "talk_form")
+
+
+def test_a_stale_form_saves_only_what_the_organiser_changed_and_keeps_an_imported_venue(
+    admin_client,
+):
+    _import_feed()
+    talk = Talk.objects.get(uid="stale@x")
+    url, data = _change_page(admin_client, talk)  # opened before the calendar gains a room
+    _import_feed(("location", "Room V2"))
+    data["title"] = ["Renamed here"]
+    response = admin_client.post(url, data, follow=True)
+    assert [m.message for m in response.context["messages"]][0] == (
+        "While you were editing, the venue changed (by an import or another organiser); "
+        "the newer value is kept."
+    )
+    talk.refresh_from_db()
+    assert (talk.title, talk.venue, talk.sequence) == ("Renamed here", "Room V2", 2)
+    assert (talk.imported["title"], talk.imported["venue"]) == ("Stale form talk", "Room V2")
+
+
+def test_after_a_stale_form_the_feeds_venue_changes_still_come_through_without_a_conflict(
+    admin_client,
+):
+    _import_feed()
+    talk = Talk.objects.get(uid="stale@x")
+    url, data = _change_page(admin_client, talk)
+    _import_feed(("location", "Room V2"))
+    data["title"] = ["Renamed here"]
+    assert admin_client.post(url, data).status_code == 302
+    report = _import_feed(("location", "Room V3"))
+    talk.refresh_from_db()
+    assert (talk.title, talk.venue) == ("Renamed here", "Room V3")
+    assert report.result.conflicts == []
+
+
+def test_a_stale_form_changing_what_an_import_changed_meanwhile_is_refused_with_the_form_intact(
+    admin_client,
+):
+    _import_feed()
+    talk = Talk.objects.get(uid="stale@x")
+    url, data = _change_page(admin_client, talk)
+    _import_feed(("location", "Room V2"), title="Retitled by the feed")
+    data["title"] = ["Renamed here"]
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors == {
+        "__all__": [
+            "This talk changed while you were editing it: see the fields marked below. "
+            "Nothing was saved; your values are still in the form. Save again to keep them."
+        ],
+        "title": ["Changed meanwhile (by an import or another organiser) to: Retitled by the feed"],
+    }
+    assert 'value="Renamed here"' in response.text
+    talk.refresh_from_db()
+    assert (talk.title, talk.venue, talk.sequence) == ("Retitled by the feed", "Room V2", 1)
+
+
+def test_a_refused_stale_form_saved_again_keeps_the_organisers_value(admin_client):
+    _import_feed()
+    talk = Talk.objects.get(uid="stale@x")
+    url, data = _change_page(admin_client, talk)
+    _import_feed(("location", "Room V2"), title="Retitled by the feed")
+    data["title"] = ["Renamed here"]
+    again = form_data(admin_client.post(url, data).text, "talk_form")
+    assert again["title"] == ["Renamed here"]
+    response = admin_client.post(url, again)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    talk.refresh_from_db()
+    assert (talk.title, talk.venue) == ("Renamed here", "Room V2")
+
+
+def test_a_stale_form_whose_change_the_import_made_too_saves_without_a_clash(admin_client):
+    _import_feed()
+    talk = Talk.objects.get(uid="stale@x")
+    url, data = _change_page(admin_client, talk)
+    _import_feed(("location", "Room V2"))
+    data["venue"] = ["Room V2"]
+    data["abstract"] = ["Written here."]
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    talk.refresh_from_db()
+    assert (talk.venue, talk.abstract) == ("Room V2", "Written here.")
+
+
+def test_a_stale_form_changing_the_start_is_checked_against_the_end_the_import_set(
+    admin_client,
+):
+    _import_feed()
+    talk = Talk.objects.get(uid="stale@x")
+    url, data = _change_page(admin_client, talk)
+    event = ics_event("stale@x", "Stale form talk", "20300101T100000Z", "20300101T103000Z")
+    import_data(ics_calendar(event), FEED, ImportOptions(series="Stale"))
+    zone = timezone.get_default_timezone()
+    data["start_1"] = [
+        dt.datetime(2030, 1, 1, 10, 45, tzinfo=dt.UTC).astimezone(zone).strftime("%H:%M:%S")
+    ]
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "__all__": ["A talk cannot end before it starts."]
+    }
+    talk.refresh_from_db()
+    assert (talk.start, talk.end) == (
+        dt.datetime(2030, 1, 1, 10, tzinfo=dt.UTC),
+        dt.datetime(2030, 1, 1, 10, 30, tzinfo=dt.UTC),
+    )
+
+
+def test_a_stale_form_whose_speakers_an_import_replaced_meanwhile_says_so_and_saves_nothing(
+    admin_client,
+):
+    _import_feed(("description", "Speaker: Ada Lovelace"))
+    talk = Talk.objects.get(uid="stale@x")
+    url, data = _change_page(admin_client, talk)
+    _import_feed(("description", "Speaker: Grace Hopper (Navy)"))
+    data["title"] = ["Renamed here"]
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert formset.non_form_errors() == [
+        "The speakers changed while you were editing (by an import or another organiser); "
+        "they are now: Grace Hopper (Navy). Nothing was saved: open the talk again to change "
+        "its speakers."
+    ]
+    talk.refresh_from_db()
+    assert (talk.title, _speaker_names(talk)) == ("Stale form talk", ["Grace Hopper"])
+
+
+def test_a_start_both_changed_is_refused_naming_the_feeds_and_saved_again_keeps_the_organisers(
+    admin_client, settings
+):
+    settings.TIME_ZONE = "Europe/Berlin"
+    _import_feed()
+    talk = Talk.objects.get(uid="stale@x")
+    url, data = _change_page(admin_client, talk)
+    moved = ics_event("stale@x", "Stale form talk", "20300101T090000Z", "20300101T110000Z")
+    import_data(ics_calendar(moved), FEED, ImportOptions(series="Stale"))
+    data["start_1"] = ["10:30:00"]  # Berlin time: 09:30 UTC
+    response = admin_client.post(url, data)
+    assert response.context["adminform"].form.errors["start"] == [
+        "Changed meanwhile (by an import or another organiser) to: Tue 1 Jan 2030, 10:00"
+    ]
+    again = form_data(response.text, "talk_form")
+    assert (again["start_1"], again["initial-start_1"]) == (["10:30:00"], ["10:00:00"])
+    response = admin_client.post(url, again)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    talk.refresh_from_db()
+    assert talk.start == dt.datetime(2030, 1, 1, 9, 30, tzinfo=dt.UTC)
+
+
+def test_a_changed_start_survives_a_form_shown_again_for_another_fields_error(admin_client):
+    talk = make_talk(start=dt.datetime(2030, 1, 1, 10, tzinfo=dt.UTC))
+    url, data = _change_page(admin_client, talk)
+    zone = timezone.get_default_timezone()
+    data["start_1"] = [
+        dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC).astimezone(zone).strftime("%H:%M:%S")
+    ]
+    data["join_url"] = ["javascript:alert(1)"]
+    again = form_data(admin_client.post(url, data).text, "talk_form")
+    again["join_url"] = ["https://example.org/call"]
+    response = admin_client.post(url, again)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    talk.refresh_from_db()
+    assert (talk.start, talk.join_url) == (
+        dt.datetime(2030, 1, 1, 9, tzinfo=dt.UTC),
+        "https://example.org/call",
+    )

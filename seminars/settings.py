@@ -126,6 +126,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # instead of failing with "database is locked" halfway through.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    # Write-ahead logging: pages and the admin's reads go on while an import writes, and a
+    # big import's transaction never locks readers out (the rollback journal's exclusive
+    # lock did, once the transaction outgrew the page cache).
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     # An unreachable server fails a request (and /healthz) in seconds (libpq's least is 2).

@@ -119,9 +119,25 @@ def child() -> None:
         messages = [m.message for m in client.get("/admin/").context["messages"]]
         return {**seen, "seconds": seconds, "messages": messages}
 
+    def get(url):
+        try:
+            response = client.get(url)
+            return {"status": response.status_code, "page": response.content.decode()}
+        except Exception as error:  # what the test client raises for a 500
+            return {"status": 500, "page": f"{type(error).__name__}: {error}"}
+
     thread = threading.Thread(target=run_import)
     thread.start()
     assert holding.wait(60), "the import never started"
+    out["pages"] = {
+        name: get(reverse(f"admin:seminars_{name}", args=[pk]))
+        for name, pk in [
+            ("talk_change", imported.pk),
+            ("talk_delete", imported.pk),
+            ("series_change", imported.series_id),
+            ("feedsource_change", imported.source_id),
+        ]
+    }
     out["during"] = post(*imported_form)
     out["action"] = post(
         reverse("admin:seminars_talk_changelist"),
@@ -191,16 +207,32 @@ def outcome(tmp_path_factory):
 
 
 ON_SQLITE = not os.environ.get("DATABASE_URL", "").startswith("postgres")
+# Answered well before the 20 s that SQLite's lock wait (or PostgreSQL's blocked commit) took
+# before: a margin wide enough for a loaded machine, not a timing to meet.
+SOONER = 12
 
 
 def test_a_save_during_an_import_of_the_talks_calendar_comes_back_at_once_saying_save_again(
     outcome,
 ):
     during = outcome["during"]
-    assert (during["status"], during["seconds"] < LOCK_WAIT + 3) == (200, True), during
+    assert (during["status"], during["seconds"] < SOONER) == (200, True), during
     # SQLite's one lock for the whole database doesn't say who holds it.
     assert escape(BUSY if ON_SQLITE else SOURCE_BUSY) in during["page"]
     assert "Written during the import." in during["page"]  # the form, as posted
+
+
+def test_the_admins_pages_open_while_an_import_writes(outcome):
+    # On SQLite a transaction takes the write lock as it begins (IMMEDIATE): a page that only
+    # reads must not wait in one for the import (20 s, then an error page).
+    pages = outcome["pages"]
+    assert {name: seen["status"] for name, seen in pages.items()} == {
+        "talk_change": 200,
+        "talk_delete": 200,
+        "series_change": 200,
+        "feedsource_change": 200,
+    }, {name: seen["page"][:300] for name, seen in pages.items()}
+    assert f"Talk {EVENTS - 1}" in pages["talk_change"]["page"]
 
 
 def test_the_import_a_save_met_finishes_whole(outcome):
@@ -242,7 +274,7 @@ def test_cancelling_talks_during_an_import_of_their_calendar_changes_nothing_and
 
 def test_a_talk_from_no_calendar_saves_during_an_import_where_the_database_allows_it(outcome):
     here = outcome["here"]
-    assert here["seconds"] < LOCK_WAIT + 3
+    assert here["seconds"] < SOONER
     if ON_SQLITE:  # one writer at a time: the import
         assert (here["status"], outcome["here_after"]["abstract"]) == (200, ""), here
         assert escape(BUSY) in here["page"]
@@ -255,7 +287,7 @@ def test_a_talk_from_no_calendar_saves_during_an_import_where_the_database_allow
 
 def test_deleting_a_talk_during_an_import_of_its_calendar_keeps_it_and_says_why(outcome):
     delete = outcome["delete"]
-    assert (delete["status"], delete["seconds"] < LOCK_WAIT + 3) == (302, True), delete
+    assert (delete["status"], delete["seconds"] < SOONER) == (302, True), delete
     undone = "it was not deleted. Try again in a minute."
     if ON_SQLITE:
         assert delete["messages"] == [
@@ -270,7 +302,7 @@ def test_an_organiser_posting_to_another_series_talk_during_its_import_learns_no
     other = outcome["other"]
     # What it gets at any time: at once, or on SQLite after waiting for the write lock, as
     # every save does there, whichever talk it is for.
-    limit = LOCK_WAIT + 3 if ON_SQLITE else LOCK_WAIT / 2
+    limit = SOONER if ON_SQLITE else LOCK_WAIT
     assert (other["status"], other["seconds"] < limit) == (302, True), other
     assert other["messages"] == [
         f"talk with ID “{outcome['imported_pk']}” doesn’t exist. Perhaps it was deleted?"

@@ -291,17 +291,17 @@ def test_healthz_is_503_when_the_sqlite_file_is_not_a_database(site, sqlite_file
     assert _get(port, "/")[0] == 500
 
 
-def test_healthz_is_503_within_two_seconds_while_the_database_is_locked(site, sqlite_file):
+def test_healthz_and_pages_answer_while_a_long_write_holds_the_sqlite_database(site, sqlite_file):
+    # Write-ahead logging (settings.py): a writer, such as a big import, never locks readers
+    # out; with the rollback journal this /healthz waited, then answered 503.
     port, _, _ = site
     with closing(sqlite3.connect(sqlite_file, isolation_level=None)) as other:
+        assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         other.execute("BEGIN EXCLUSIVE")
-        started = time.monotonic()
-        answer = _get(port, "/healthz")[::2]
-        elapsed = time.monotonic() - started
+        other.execute("UPDATE seminars_series SET description = 'being written'")
+        answers = [_get(port, "/healthz")[::2], _get(port, "/")[0]]
         other.execute("ROLLBACK")
-    assert answer == (503, b"database unavailable")
-    assert elapsed < 2
-    assert _get(port, "/healthz")[::2] == (200, b"ok")
+    assert answers == [(200, b"ok"), 200]
 
 
 @pytest.mark.django_db

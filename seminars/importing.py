@@ -270,7 +270,7 @@ def import_data(
 
 # Raise when the importer reads the same bytes into different talks, so that sources are
 # imported again rather than skipped as unchanged.
-IMPORTER_VERSION = 1
+IMPORTER_VERSION = 2  # 2: empty RRULEs, no end from recurrences, More: lines, "Cancelled: "
 
 
 def _fingerprint(data: bytes, options: ImportOptions, now: dt.datetime, *, series) -> str:

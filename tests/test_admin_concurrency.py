@@ -6,24 +6,18 @@ the server the tests use). The import is held at its first progress report, insi
 transaction, with its source locked, while the organiser saves; then it goes on.
 """
 
-import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
-import uuid
-from urllib.parse import urlsplit
 
-import psycopg
 import pytest
 from django.utils.html import escape
-from psycopg import sql
 
 from seminars.admin import BUSY, SOURCE_BUSY
 from seminars.locks import LOCK_WAIT
-from tests.subprocesses import ROOT, manage
-from tests.test_import_concurrency import _env
+from tests.subprocesses import ROOT, env_for, manage, own_database
 
 EVENTS = 600  # the import reports progress at 0 and at 500: it holds there
 LOCATION = "/feeds/busy.ics"
@@ -165,29 +159,11 @@ def child() -> None:
     print(RESULT + json.dumps(out))
 
 
-@contextlib.contextmanager
-def _own_database(directory):
-    """A database of its own, as tests/test_import_concurrency.py's `database_url` fixture
-    makes one, for a module's tests: an SQLite file, or a new PostgreSQL database."""
-    configured = os.environ.get("DATABASE_URL", "")
-    if not configured.startswith("postgres"):
-        yield f"sqlite:///{directory / 'admin.sqlite3'}"
-        return
-    server = urlsplit(configured)
-    name = f"seminars_admin_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server._replace(path="/postgres").geturl(), autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield server._replace(path=f"/{name}").geturl()
-        finally:
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 @pytest.fixture(scope="module")
 def outcome(tmp_path_factory):
     """What the child saw."""
-    with _own_database(tmp_path_factory.mktemp("admin_concurrency")) as url:
-        env = {**_env(url), "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    with own_database(tmp_path_factory.mktemp("admin_concurrency"), "admin") as url:
+        env = {**env_for(url), "DJANGO_SETTINGS_MODULE": "tests.settings"}
         migrate = manage(env, "migrate", "--no-input", "-v0")
         assert migrate.returncode == 0, migrate.stderr
         code = (

@@ -3,15 +3,14 @@
 import datetime as dt
 import io
 import sys
-from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from seminars.models import FeedSource, Series, Speaker, Talk
+from tests.commands import run_import
 from tests.factories import ics_calendar, ics_event, ics_time, make_series
 
 pytestmark = pytest.mark.django_db
@@ -19,16 +18,6 @@ pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
 UTC = dt.UTC
 LONDON = ZoneInfo("Europe/London")
-
-
-def run_import(*args):
-    """Run import_ics; return (exit code, stdout, stderr) as a user sees them."""
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_ics", *[str(a) for a in args], stdout=out, stderr=err)
-    except CommandError as error:
-        return 1, out.getvalue(), err.getvalue() + str(error)
-    return 0, out.getvalue(), err.getvalue()
 
 
 def write(tmp_path, data: bytes, name="feed.ics") -> Path:

@@ -3,15 +3,14 @@ RRULE, recurring events without an end; and one line per skipped event in its ou
 
 import datetime as dt
 import os
-from io import StringIO
 from pathlib import Path
 
 import pytest
 import recurring_ical_events
-from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from seminars.models import FeedSource, Talk
+from tests.commands import run_import
 from tests.factories import ics_calendar, ics_event, ics_time
 from tests.subprocesses import manage
 
@@ -32,16 +31,6 @@ BAD_RULE = ics_calendar(
 
 
 VENDOR_ZONE = "/mozilla.org/20050126_1/Europe/Berlin"
-
-
-def run_import(*args):
-    """Run import_ics; return (exit code, stdout, stderr) as a user sees them."""
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_ics", *[str(a) for a in args], stdout=out, stderr=err)
-    except CommandError as error:
-        return 1, out.getvalue(), err.getvalue() + str(error)
-    return 0, out.getvalue(), err.getvalue()
 
 
 def statuses() -> dict[str, str]:

@@ -1,31 +1,14 @@
 """Two import_ics processes on one source at the same moment: no duplicates, no errors."""
 
-import os
 import sqlite3
 import subprocess
 import sys
-import uuid
 from contextlib import closing
-from urllib.parse import urlsplit
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from tests.factories import ics_calendar, ics_event
-from tests.subprocesses import ROOT, manage
-
-
-def _env(database_url):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
-    env.update(
-        DATABASE_URL=database_url,
-        SECRET_KEY="tests-only",
-        DEBUG="0",
-        ENV_FILE=os.devnull,
-        DJANGO_SETTINGS_MODULE="seminars.settings",
-    )
-    return env
+from tests.subprocesses import ROOT, env_for, manage, own_database
 
 
 def _start(env, *args):
@@ -41,25 +24,12 @@ def _start(env, *args):
 
 @pytest.fixture
 def database_url(tmp_path):
-    """A database of its own: an SQLite file, or a new PostgreSQL database on the server the
-    tests run on, dropped afterwards."""
-    configured = os.environ.get("DATABASE_URL", "")
-    if not configured.startswith("postgres"):
-        yield f"sqlite:///{tmp_path / 'concurrent.sqlite3'}"
-        return
-    server = urlsplit(configured)
-    name = f"seminars_concurrency_{uuid.uuid4().hex[:12]}"
-    # Created from the maintenance database, as Django creates its test database.
-    with psycopg.connect(server._replace(path="/postgres").geturl(), autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield server._replace(path=f"/{name}").geturl()
-        finally:
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with own_database(tmp_path, "concurrency") as url:
+        yield url
 
 
 def test_two_simultaneous_imports_of_one_source_create_no_duplicates(tmp_path, database_url):
-    env = _env(database_url)
+    env = env_for(database_url)
     migrate = manage(env, "migrate", "--no-input", "-v0")
     assert migrate.returncode == 0, migrate.stderr
     events = [
@@ -104,7 +74,7 @@ def test_an_import_that_cannot_get_sqlites_write_lock_says_so_in_one_line_and_re
     # SQLite has one writer: an import running longer than the lock wait (a big re-import)
     # holds it. The second import must not fail with a traceback nor blame the source.
     database = tmp_path / "locked.sqlite3"
-    env = _env(f"sqlite:///{database}?timeout=1")
+    env = env_for(f"sqlite:///{database}?timeout=1")
     assert manage(env, "migrate", "--no-input", "-v0").returncode == 0
     feed = tmp_path / "feed.ics"
     feed.write_bytes(ics_calendar(ics_event("l@x", "Locked", "20300101T100000Z"), name="L"))

@@ -1,13 +1,12 @@
 """Real-world calendars from ../shared/corpus/ics, read in place (they are not ours to copy)."""
 
 import datetime as dt
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from seminars.models import Talk
+from tests.commands import run_import
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ics"
 FILES = sorted(CORPUS.glob("*.ics")) if CORPUS.is_dir() else []
@@ -23,15 +22,6 @@ pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(not FILES, reason=f"the shared corpus is not at {CORPUS}"),
 ]
-
-
-def run_import(*args):
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_ics", *map(str, args), stdout=out, stderr=err)
-    except CommandError as error:
-        return 1, out.getvalue(), err.getvalue() + str(error)
-    return 0, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])

@@ -1,28 +1,17 @@
 """Which series an import writes into: the series itself from the admin and --all, a name only
 when it is unambiguous, and no series made or listed for nothing."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from seminars.importing import ImportOptions, import_data
 from seminars.models import FeedSource, Series, Talk
+from tests.commands import run_import
 from tests.factories import ics_calendar, ics_event, make_series
 
 pytestmark = pytest.mark.django_db
 
 FEED = ics_calendar(ics_event("a@x", "Alice's talk", "20300101T100000Z"), name="Feed")
-
-
-def run_import(*args):
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_ics", *args, stdout=out, stderr=err)
-    except CommandError as error:
-        return 1, out.getvalue(), err.getvalue() + str(error)
-    return 0, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -1,28 +1,18 @@
 """import_ics against a real HTTP server on loopback: conditional GET, --all, failures."""
 
 import datetime as dt
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from seminars.models import FeedSource, Series, Talk
+from tests.commands import run_import
 from tests.factories import ics_calendar, ics_event
 from tests.feed_server import Reply
 
 pytestmark = pytest.mark.django_db
 
 FEED = ics_calendar(ics_event("url@x", "From the web", "20300101T100000Z"), name="Web Seminar")
-
-
-def run_import(*args):
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_ics", *args, stdout=out, stderr=err)
-    except CommandError as error:
-        return 1, out.getvalue(), err.getvalue() + str(error)
-    return 0, out.getvalue(), err.getvalue()
 
 
 def test_url_import_remembers_the_etag_and_an_unchanged_feed_costs_one_304(server):

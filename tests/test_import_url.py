@@ -155,3 +155,14 @@ def test_all_syncs_only_the_sources_whose_interval_has_passed(server):
     assert FeedSource.objects.get(location__endswith="daily.ics").last_run == hour_ago
     code, out, _ = run_import("--all", "--force")
     assert "daily.ics: 0 created, 0 updated, 1 unchanged" in out
+
+
+def test_an_upper_case_url_imported_once_is_synced_again_by_all(server):
+    url = server.url.replace("http://", "HTTP://") + "/feed.ics"
+    server.replies["/feed.ics"] = Reply(body=FEED)
+    assert run_import(url, "--series", "S")[0] == 0
+    server.replies["/feed.ics"] = Reply(body=FEED.replace(b"SUMMARY:", b"SUMMARY:New "))
+    code, out, _ = run_import("--all", "--force")
+    assert code == 0, out
+    assert f"{url}: 0 created, 1 updated" in out
+    assert Talk.objects.get().title == "New From the web"

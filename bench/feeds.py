@@ -70,7 +70,7 @@ def django_ical_feed():
     from django.utils import timezone
     from django_ical.views import ICalFeed
 
-    from seminars import feeds
+    from seminars.feeds import calendars as feeds
     from seminars.ics import export
     from seminars.models import Series
 
@@ -148,7 +148,7 @@ def run(full: bool) -> list[tuple[str, str, str, str]]:
     from django.core.cache import cache
     from django.test import RequestFactory
 
-    from seminars.feeds import series_calendar
+    from seminars.feeds.calendars import series_calendar
 
     empty_database()
     series = make_series()

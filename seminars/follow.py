@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 
 from . import calendar_links
 from .caching import cached_page
-from .feeds import MAX_CHOSEN_SERIES
+from .feeds.calendars import MAX_CHOSEN_SERIES
 from .models import Series, Talk
 from .paging import page_of
 
@@ -39,7 +39,7 @@ def feed_links(request, chosen: list[Series]) -> dict:
     slugs = ",".join(sorted(series.slug for series in chosen))
     path = reverse("seminars:site_ics") + "?" + urlencode({"series": slugs}, safe=",")
     url = request.build_absolute_uri(path)
-    # The name the feed gives itself (feeds.chosen_series_feed), which Outlook shows.
+    # The name the feed gives itself (feeds.calendars.chosen_series_feed), which Outlook shows.
     name = ", ".join(series.name for series in chosen)
     return {
         "feed_path": path,

@@ -419,6 +419,18 @@ def new_talk_uid() -> str:
     return f"{uuid.uuid4()}@{settings.UID_DOMAIN}"
 
 
+WEEK = dt.timedelta(days=7)
+
+
+def _a_week_on(when: dt.datetime | None, zone) -> dt.datetime | None:
+    """`when` seven days on by the clock of `zone`: 16:00 stays 16:00 across a summer time
+    change, where adding 168 hours would make it 15:00 or 17:00."""
+    if when is None:
+        return None
+    local = when.astimezone(zone)
+    return dt.datetime.combine(local.date() + WEEK, local.time(), tzinfo=zone)
+
+
 class Talk(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", "Confirmed"
@@ -518,6 +530,33 @@ class Talk(models.Model):
         }
         if errors:
             raise ValidationError(errors)
+
+    def a_week_later(self) -> "Talk | None":
+        """A new, unsaved talk like this one a week later in the site's zone, confirmed, with
+        no speakers yet; None when that week falls outside the supported years."""
+        zone = timezone.get_default_timezone()
+        try:
+            start, end = _a_week_on(self.start, zone), _a_week_on(self.end, zone)
+        except OverflowError:  # a talk stored at the ends of time
+            return None
+        if not in_supported_years(start) or (end is not None and not in_supported_years(end)):
+            return None
+        return Talk(
+            series_id=self.series_id,
+            title=self.title,
+            abstract=self.abstract,
+            start=start,
+            end=end,
+            all_day=self.all_day,
+            venue=self.venue,
+            url=self.url,
+            # A series' call or stream is usually the same every week; a recording or slides
+            # not.
+            join_url=self.join_url,
+            livestream_url=self.livestream_url,
+            contact=self.contact,
+            status=Talk.Status.CONFIRMED,
+        )
 
     @classmethod
     def slug_for_title(cls, title: str) -> str:

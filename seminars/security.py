@@ -1,5 +1,6 @@
-"""The Content-Security-Policy header, which Django 5.2 doesn't set itself, and the one
-exception to the rule that no other site may frame our pages."""
+"""The Content-Security-Policy header, which Django 5.2 doesn't set itself, the one exception
+to the rule that no other site may frame our pages, and the client address that failed logins
+are counted against."""
 
 import functools
 
@@ -48,3 +49,15 @@ def embeddable(view):
         return response
 
     return wrapper
+
+
+def client_address(request) -> str | None:
+    """The address login failures are counted against: the client's, past PROXY_COUNT proxies.
+
+    Entries before the proxies' own come from the client and may be forged.
+    """
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    if settings.PROXY_COUNT and len(forwarded) >= settings.PROXY_COUNT:
+        return forwarded[-settings.PROXY_COUNT]
+    return request.META.get("REMOTE_ADDR")

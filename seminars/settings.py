@@ -176,7 +176,7 @@ AXES_COOLOFF_MESSAGE = (
 # Behind proxies every request comes from the last one; each adds the address it saw to the end
 # of X-Forwarded-For, so the client's is PROXY_COUNT entries from the end.
 PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "seminars.admin.client_address"
+AXES_CLIENT_IP_CALLABLE = "seminars.security.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

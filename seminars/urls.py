@@ -7,9 +7,10 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from . import api, embeds, feeds, follow, health, views, zones
+from . import api, embeds, follow, health, views, zones
+from .feeds import calendars
+from .feeds.atom import SeriesTalksFeed, UpcomingTalksFeed
 from .sitemaps import SITEMAPS
-from .syndication import SeriesTalksFeed, UpcomingTalksFeed
 
 seminar_patterns = [
     path("", views.upcoming, name="upcoming"),
@@ -24,10 +25,10 @@ seminar_patterns = [
     path("follow/", follow.follow, name="follow"),
     path("zone/", zones.choose_zone, name="zone"),
     # iCalendar feeds
-    path("talks.ics", feeds.site_calendar, name="site_ics"),
-    path("talks/<int:pk>.ics", feeds.talk_calendar, name="talk_ics"),
-    path("series/<slug:slug>.ics", feeds.series_calendar, name="series_ics"),
-    path("speakers/<slug:slug>.ics", feeds.speaker_calendar, name="speaker_ics"),
+    path("talks.ics", calendars.site_calendar, name="site_ics"),
+    path("talks/<int:pk>.ics", calendars.talk_calendar, name="talk_ics"),
+    path("series/<slug:slug>.ics", calendars.series_calendar, name="series_ics"),
+    path("speakers/<slug:slug>.ics", calendars.speaker_calendar, name="speaker_ics"),
     # Atom feeds for feed readers
     path("upcoming.atom", UpcomingTalksFeed(), name="upcoming_atom"),
     path("series/<slug:slug>.atom", SeriesTalksFeed(), name="series_atom"),

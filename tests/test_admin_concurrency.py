@@ -15,7 +15,7 @@ import time
 import pytest
 from django.utils.html import escape
 
-from seminars.admin import BUSY, SOURCE_BUSY
+from seminars.admin.talks import BUSY, SOURCE_BUSY
 from seminars.locks import LOCK_WAIT
 from tests.subprocesses import ROOT, env_for, manage, own_database
 

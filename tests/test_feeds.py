@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import parse_http_date
 
-from seminars import feeds
+from seminars.feeds import calendars as feeds
 from seminars.models import ContentVersion, FeedSource, Series, Speaker, Talk, TalkSpeaker
 from tests.factories import make_series, make_speaker, make_talk
 

@@ -1,5 +1,5 @@
 """Feeds no longer remember what they served: a feed's Last-Modified now comes from the
-content version and the hour (seminars/feeds.py), and serving writes nothing."""
+content version and the hour (seminars/feeds/calendars.py), and serving writes nothing."""
 
 from django.db import migrations
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from seminars.feeds import MAX_CHOSEN_SERIES
+from seminars.feeds.calendars import MAX_CHOSEN_SERIES
 from tests.browser.chromium import PHONE
 from tests.browser.test_accessibility import axe_violations, tab_through
 from tests.browser.test_html_validity import nu_errors

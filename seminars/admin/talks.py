@@ -1,13 +1,8 @@
-"""The admin, where organisers run their series: its talks, speakers and calendar sources.
-
-Who may see and change what is decided in `seminars.organisers`; the classes here say what
-each page shows.
-"""
+"""The talk admin: the talk list, the talk form that never undoes an import, and the actions."""
 
 import datetime as dt
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
@@ -19,67 +14,18 @@ from django.db.models import Case, F, Prefetch, Value, When
 from django.forms.boundfield import BoundField
 from django.forms.widgets import SplitHiddenDateTimeWidget
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.utils import dateformat, timezone
-from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from .ics.records import FIRST_YEAR, LAST_YEAR, in_supported_years
-from .locks import Busy, SourceBusy, changing_talks
-from .models import SHOWABLE, Series, Speaker, Talk, TalkSpeaker, upcoming_condition
-from .organisers import (
-    OrganisedSeriesAdmin,
+from ..ics.records import FIRST_YEAR, LAST_YEAR
+from ..locks import Busy, SourceBusy, changing_talks
+from ..models import SHOWABLE, Talk, TalkSpeaker, upcoming_condition
+from .display import HTTPS_URL_FIELDS, truncated
+from .scoping import (
     OrganisedSeriesFilter,
     OrganiserScopedAdmin,
-    OrganiserSpeakerAdmin,
     ParentScopedInline,
 )
-from .speakers import merge_speakers
-
-admin.site.site_header = f"{settings.SITE_NAME} admin"
-admin.site.site_title = f"{settings.SITE_NAME} admin"
-admin.site.index_title = "Series, talks and speakers"
-# Four models need no sidebar; without it the talk list fits a 1280px screen.
-admin.site.enable_nav_sidebar = False
-
-
-def client_address(request) -> str | None:
-    """The address login failures are counted against: the client's, past PROXY_COUNT proxies.
-
-    Entries before the proxies' own come from the client and may be forged.
-    """
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    forwarded = [a for a in forwarded if a]
-    if settings.PROXY_COUNT and len(forwarded) >= settings.PROXY_COUNT:
-        return forwarded[-settings.PROXY_COUNT]
-    return request.META.get("REMOTE_ADDR")
-
-
-# A URL typed without a scheme means https (Django 6's default, chosen now).
-HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
-
-
-def truncated(text: str, kind: str) -> str:
-    """`text` cut to its column's width by the stylesheet, whole in its tooltip."""
-    return format_html('<span class="truncated {}" title="{}">{}</span>', kind, text, text)
-
-
-@admin.register(Series)
-class SeriesAdmin(OrganisedSeriesAdmin, admin.ModelAdmin):
-    formfield_overrides = HTTPS_URL_FIELDS
-    list_display = ["name", "slug", "contact", "talk_count"]
-    search_fields = ["name", "description", "contact"]
-    prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "description", "website", "contact", "organisers"]
-    autocomplete_fields = ["organisers"]
-
-    def get_queryset(self, request):
-        # An aggregate drops the model's default order; the autocomplete pages need one.
-        return super().get_queryset(request).with_talk_counts().order_by(*self.model._meta.ordering)
-
-    @admin.display(description="talks", ordering="talk_count")
-    def talk_count(self, obj):
-        return obj.talk_count
 
 
 class TalkSpeakerForm(forms.ModelForm):
@@ -310,45 +256,6 @@ def _shown_value(talk: Talk, name: str) -> str:
     return str(value) if value not in (None, "") else "(empty)"
 
 
-WEEK = dt.timedelta(days=7)
-
-
-def _a_week_on(when: dt.datetime | None, zone) -> dt.datetime | None:
-    """`when` seven days on by the clock of `zone`: 16:00 stays 16:00 across a summer time
-    change, where adding 168 hours would make it 15:00 or 17:00."""
-    if when is None:
-        return None
-    local = when.astimezone(zone)
-    return dt.datetime.combine(local.date() + WEEK, local.time(), tzinfo=zone)
-
-
-def a_week_later(talk: Talk) -> Talk | None:
-    """A new, unsaved talk like `talk` one week later in the site's zone, confirmed, with no
-    speakers yet; None when that week falls outside the supported years."""
-    zone = timezone.get_default_timezone()
-    try:
-        start, end = _a_week_on(talk.start, zone), _a_week_on(talk.end, zone)
-    except OverflowError:  # a talk stored at the ends of time
-        return None
-    if not in_supported_years(start) or (end is not None and not in_supported_years(end)):
-        return None
-    return Talk(
-        series_id=talk.series_id,
-        title=talk.title,
-        abstract=talk.abstract,
-        start=start,
-        end=end,
-        all_day=talk.all_day,
-        venue=talk.venue,
-        url=talk.url,
-        # A series' call or stream is usually the same every week; a recording or slides not.
-        join_url=talk.join_url,
-        livestream_url=talk.livestream_url,
-        contact=talk.contact,
-        status=Talk.Status.CONFIRMED,
-    )
-
-
 @admin.register(Talk)
 class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     formfield_overrides = {
@@ -526,7 +433,7 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         """New talks seven days after the selected ones, in the same series, with a new UID
         and no speakers yet."""
         talks = list(queryset.order_by("start", "id"))
-        copies = [copy for talk in talks if (copy := a_week_later(talk))]
+        copies = [copy for talk in talks if (copy := talk.a_week_later())]
         try:
             with changing_talks():
                 for copy in copies:
@@ -569,64 +476,3 @@ SOURCE_BUSY = busy_message(
     SourceBusy(), calendar="This talk's calendar", undone="nothing was saved"
 )
 BUSY = busy_message(Busy(), calendar="This talk's calendar", undone="nothing was saved")
-
-
-@admin.register(Speaker)
-class SpeakerAdmin(OrganiserSpeakerAdmin, admin.ModelAdmin):
-    formfield_overrides = HTTPS_URL_FIELDS
-    list_display = ["name", "affiliation", "talk_count"]
-    search_fields = ["name", "affiliation"]
-    prepopulated_fields = {"slug": ["name"]}
-    actions = ["merge_selected"]
-
-    def get_queryset(self, request):
-        # An aggregate drops the model's default order; the autocomplete pages need one.
-        return super().get_queryset(request).with_talk_counts().order_by(*self.model._meta.ordering)
-
-    @admin.display(description="talks", ordering="talk_count")
-    def talk_count(self, obj):
-        return obj.talk_count
-
-    # A speaker's name and affiliation show in its talks' calendar entries, which subscribed
-    # calendars take again only with a higher SEQUENCE.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and {"name", "affiliation"} & set(form.changed_data):
-            Talk.objects.filter(talk_speakers__speaker=obj).changed()
-
-    def delete_model(self, request, obj):
-        self.delete_queryset(request, Speaker.objects.filter(pk=obj.pk))
-
-    def delete_queryset(self, request, queryset):
-        talk_ids = list(TalkSpeaker.objects.filter(speaker__in=queryset).values_list("talk_id"))
-        super().delete_queryset(request, queryset)
-        Talk.objects.filter(pk__in=[pk for (pk,) in talk_ids]).changed()
-
-    @admin.action(description="Merge selected speakers", permissions=["merge"])
-    def merge_selected(self, request, queryset):
-        speakers = list(queryset.order_by("-talk_count", "id"))
-        if len(speakers) < 2:
-            self.message_user(request, "Select at least two speakers to merge.", messages.WARNING)
-            return None
-        if request.POST.get("keep"):
-            keep = next((s for s in speakers if str(s.pk) == request.POST["keep"]), None)
-            if keep is None:
-                self.message_user(request, "Choose one of the selected speakers.", messages.ERROR)
-                return None
-            moved = merge_speakers(keep=keep, others=speakers)
-            self.message_user(
-                request,
-                f"Merged {len(speakers) - 1} speaker(s) into {keep.name}; {moved} talk(s) moved.",
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Merge speakers",
-            "speakers": speakers,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/seminars/speaker/merge.html", context)
-
-
-from . import source_admin  # noqa: E402, F401  (the calendar sources' admin)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from .models import Series, Talk
+from ..models import Series, Talk
 
 FEED_SIZE = 50
 

@@ -39,8 +39,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import content_disposition_header, http_date, quote_etag
 from django.views.decorators.http import require_safe
 
-from .ics import export
-from .models import ContentVersion, Series, Speaker, Talk
+from ..ics import export
+from ..models import ContentVersion, Series, Speaker, Talk
 
 SERIES_PAST = dt.timedelta(days=365)  # how far back series, speaker and chosen-series feeds go
 SITE_PAST = dt.timedelta(days=30)  # how far back the site's feed goes

@@ -52,7 +52,7 @@ def test_load_demo_counts_every_talk_it_loads_cancelled_ones_included():
     lines = out.getvalue().splitlines()
     assert (
         f"Computational Biology Seminar: {compbio - cancelled} created, 0 updated, 0 unchanged, "
-        f"{cancelled} cancelled"
+        f"{cancelled} cancelled, 0 skipped"
     ) in lines
     assert lines[-1] == f"{total} demo talks in 3 series, 1 of them cancelled."
     assert (Talk.objects.count(), Talk.objects.filter(status="cancelled").count()) == (total, 1)
@@ -65,7 +65,8 @@ def test_load_demo_again_says_every_talk_is_unchanged():
     call_command("load_demo", stdout=out)
     lines = out.getvalue().splitlines()
     assert (
-        f"Computational Biology Seminar: 0 created, 0 updated, {compbio} unchanged, 0 cancelled"
+        f"Computational Biology Seminar: 0 created, 0 updated, {compbio} unchanged, 0 cancelled, "
+        "0 skipped"
     ) in lines
     assert lines[-1] == f"{total} demo talks in 3 series, 1 of them cancelled."
 

@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from ..ics.fetch import is_url, size_text
-from ..ics.sync import CannotTake, kept_edits, take_feed_value
+from ..ics.sync import CannotTake, SyncResult, kept_edits, take_feed_value
 from ..importing import ImportOptions, import_source
 from ..models import UPLOAD_PREFIX, FeedSource, Talk, TalkSpeaker
 from .display import truncated
@@ -222,11 +222,13 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     def counts(self, obj):
         if obj.last_success is None:
             return "never imported"
-        return (
-            f"{obj.created_count} created, {obj.updated_count} updated, "
-            f"{obj.unchanged_count} unchanged, {obj.cancelled_count} cancelled, "
-            f"{obj.skipped_count} skipped"
-        )
+        return SyncResult(
+            created=obj.created_count,
+            updated=obj.updated_count,
+            unchanged=obj.unchanged_count,
+            cancelled=obj.cancelled_count,
+            skipped=obj.skipped_count,
+        ).summary()
 
     @admin.display(description="")
     def buttons(self, obj):
@@ -432,8 +434,4 @@ def _summary(report) -> str:
     if report.not_modified:
         return "not modified since the last import"
     r = report.result
-    return (
-        f"{r.created} created, {r.updated} updated, {r.unchanged} unchanged, "
-        f"{r.cancelled} cancelled, {r.skipped} skipped, {len(r.conflicts)} conflict(s) "
-        f"into {report.series}"
-    )
+    return f"{r.summary()}, {len(r.conflicts)} conflict(s) into {report.series}"

@@ -99,6 +99,13 @@ class SyncResult:
     conflicts: list[Notice] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
 
+    def summary(self) -> str:
+        """The counts in the words every report of an import uses."""
+        return (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.cancelled} cancelled, {self.skipped} skipped"
+        )
+
 
 def _cut(value: str, limit: int, what: str, uid: str, notices: list[Notice]) -> str:
     if len(value) <= limit:

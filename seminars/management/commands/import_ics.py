@@ -161,8 +161,4 @@ class Command(BaseCommand):
                 f"{report.location}: moved from {report.moved_from!r} to {report.series!r}, "
                 f"with its {report.moved} talk(s){suffix}"
             )
-        self.stdout.write(
-            f"{report.location}: {r.created} created, {r.updated} updated, "
-            f"{r.unchanged} unchanged, {r.cancelled} cancelled, {r.skipped} skipped "
-            f"into {report.series!r}{suffix}"
-        )
+        self.stdout.write(f"{report.location}: {r.summary()} into {report.series!r}{suffix}")

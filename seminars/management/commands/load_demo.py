@@ -25,12 +25,8 @@ class Command(BaseCommand):
             except ImportFailed as error:
                 raise CommandError(f"demo calendar {name!r} failed: {error}") from error
             locations.append(location)
-            r = report.result
             # The importer's words: a talk created cancelled counts as cancelled, not created.
-            self.stdout.write(
-                f"{name}: {r.created} created, {r.updated} updated, {r.unchanged} unchanged, "
-                f"{r.cancelled} cancelled"
-            )
+            self.stdout.write(f"{name}: {report.result.summary()}")
         loaded = Talk.objects.filter(source__location__in=locations).aggregate(
             talks=Count("pk"), cancelled=Count("pk", filter=Q(status=Talk.Status.CANCELLED))
         )

@@ -1,0 +1,1 @@
+"""The test suite: pytest with pytest-django, one file per area (see the README)."""

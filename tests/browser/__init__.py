@@ -1,0 +1,1 @@
+"""Browser tests (`make test-browser`): Playwright and Chromium against a live server."""

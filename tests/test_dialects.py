@@ -581,3 +581,18 @@ def test_our_dialect_reads_back_the_link_and_title_of_a_cancelled_talk(db):
         "https://conf.example.org/register",
         "",
     )
+
+
+# Moved from test_import.py: a calendar of no known dialect, read by the generic one.
+
+TESTS_PRODID = "-//Tests//Seminars tests//EN"  # what tests.factories.ics_calendar writes
+
+
+def test_generic_feed_takes_speakers_from_description_lines():
+    dialect = dialect_for(TESTS_PRODID)
+    record = make_record("Topology - Jane Doe", "Speaker: Ann Lee (MIT)\n\nAbstract text.")
+    refined = dialect.refine(record)
+    assert dialect.name == "generic"
+    assert refined.speakers == [SpeakerRecord("Ann Lee", "MIT")]
+    assert refined.title == "Topology - Jane Doe"  # never guessed from another dialect's summary
+    assert refined.description == "Abstract text."

@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -356,3 +357,165 @@ def test_a_recurring_event_with_a_duration_keeps_its_end():
     )
     records, _ = events(data)
     assert [r.end - r.start for r in records] == [dt.timedelta(minutes=90)] * 2
+
+
+# Moved from test_import.py: how one event is read, asserted on its records.
+
+DATA = Path(__file__).parent / "data"
+UTC = dt.UTC
+
+
+def by_uid(data: bytes) -> dict:
+    records, notices = events(data)
+    assert [str(n) for n in notices] == []
+    return {r.uid: r for r in records}
+
+
+def start_of(event: str, *, extra=()) -> dt.datetime:
+    (record,) = events(ics_calendar(event, extra=extra))[0]
+    return record.start
+
+
+def test_windows_zone_names_as_outlook_writes_them_are_understood():
+    records = by_uid((DATA / "windows_zones.ics").read_bytes())
+    assert records["outlook-gmt@example.org"].start == dt.datetime(2024, 7, 3, 13, 0, tzinfo=UTC)
+    berlin = records["outlook-weu@example.org"]
+    assert (berlin.start, berlin.end) == (
+        dt.datetime(2024, 1, 10, 8, 0, tzinfo=UTC),
+        dt.datetime(2024, 1, 10, 9, 30, tzinfo=UTC),
+    )
+
+
+def test_floating_times_use_x_wr_timezone():
+    event = ics_event("f@x", "Floating", "20240115T100000")
+    start = start_of(event, extra=["X-WR-TIMEZONE:America/New_York"])
+    assert start == dt.datetime(2024, 1, 15, 15, 0, tzinfo=UTC)
+
+
+def test_floating_times_without_x_wr_timezone_use_the_site_zone():
+    start = start_of(ics_event("f@x", "Floating", "20240715T100000"))
+    assert start == dt.datetime(2024, 7, 15, 9, 0, tzinfo=UTC)  # 10:00 in London
+
+
+def test_utc_times_are_kept_as_utc():
+    start = start_of(ics_event("u@x", "UTC", "20240715T100000Z"))
+    assert start == dt.datetime(2024, 7, 15, 10, 0, tzinfo=UTC)
+
+
+def test_custom_vtimezone_block_is_used():
+    zone = [
+        "BEGIN:VTIMEZONE",
+        "TZID:My Office Zone",
+        "BEGIN:STANDARD",
+        "DTSTART:16010101T000000",
+        "TZOFFSETFROM:+0530",
+        "TZOFFSETTO:+0530",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ]
+    event = ics_event("z@x", "Zoned", ";TZID=My Office Zone:20240101T120000")
+    assert start_of(event, extra=zone) == dt.datetime(2024, 1, 1, 6, 30, tzinfo=UTC)
+
+
+def test_duration_gives_the_end():
+    event = ics_event("d@x", "Dur", "20240101T120000Z", duration="PT90M")
+    assert by_uid(ics_calendar(event))["d@x"].end == dt.datetime(2024, 1, 1, 13, 30, tzinfo=UTC)
+
+
+def test_event_without_end_or_duration_has_no_end():
+    event = ics_event("n@x", "No end", "20240101T120000Z")
+    assert by_uid(ics_calendar(event))["n@x"].end is None
+
+
+def test_all_day_events_keep_their_dates_and_exclusive_end():
+    records = by_uid((DATA / "allday.ics").read_bytes())
+
+    def days(uid):
+        r = records[uid]
+        return r.all_day, r.start.astimezone(LONDON), r.end.astimezone(LONDON)
+
+    midnight = lambda y, m, d: dt.datetime(y, m, d, tzinfo=LONDON)  # noqa: E731
+    assert days("one-day@example.org") == (True, midnight(2024, 6, 10), midnight(2024, 6, 11))
+    assert days("three-days@example.org") == (True, midnight(2024, 7, 1), midnight(2024, 7, 4))
+    assert days("no-end@example.org") == (True, midnight(2024, 10, 26), midnight(2024, 10, 27))
+
+
+def test_a_long_timed_event_is_not_all_day():
+    hackathon = by_uid((DATA / "allday.ics").read_bytes())["long-timed@example.org"]
+    assert hackathon.all_day is False
+    assert hackathon.end - hackathon.start == dt.timedelta(days=2)
+
+
+def test_recurring_event_becomes_one_record_per_occurrence_with_exceptions():
+    records = sorted(by_uid((DATA / "recurring.ics").read_bytes()).values(), key=lambda r: r.start)
+    starts = [r.start.astimezone(LONDON).strftime("%m-%d %H:%M") for r in records]
+    # COUNT=6 from 14 March, minus the EXDATE of 21 March; 28 March moved to the 29th at 11:00.
+    assert starts == ["03-14 16:00", "03-29 11:00", "04-04 16:00", "04-11 16:00", "04-18 16:00"]
+    moved = records[1]
+    assert (moved.title, moved.location) == ("Weekly colloquium (moved)", "Room 2")
+    assert [r.status for r in records] == [
+        "confirmed",
+        "confirmed",
+        "cancelled",
+        "confirmed",
+        "confirmed",
+    ]
+
+
+def test_occurrences_have_unique_uids_that_are_the_same_on_every_reading():
+    data = (DATA / "recurring.ics").read_bytes()
+    uids = sorted(by_uid(data))
+    assert len(set(uids)) == 5
+    assert "colloquium@example.org/20240328T160000Z" in uids  # the moved one keeps its slot
+    assert sorted(by_uid(data)) == uids
+
+
+def test_html_description_becomes_plain_text():
+    event = ics_event(
+        "h@x",
+        "Html",
+        "20240101T100000Z",
+        description='<p>First <b>para</b></p><p>See <a href="https://example.org/x">the page</a>'
+        "<br>Thanks</p>",
+    )
+    record = by_uid(ics_calendar(event))["h@x"]
+    assert record.description == "First para\n\nSee the page (https://example.org/x)\nThanks"
+
+
+def test_escaped_text_folded_lines_and_non_ascii_are_decoded():
+    event = ics_event(
+        "t@x",
+        "Caf\u00e9\\, cr\u00e8me\\; br\u00fbl\u00e9e",
+        "20240101T100000Z",
+        location="Room 1\\, Building 2",
+    )
+    folded = event.replace("LOCATION:Room 1", "LOCATION:Roo\r\n m 1")
+    record = by_uid(ics_calendar(folded))["t@x"]
+    assert (record.title, record.location) == ("Café, crème; brûlée", "Room 1, Building 2")
+
+
+def test_contact_comes_from_organizer_name_when_no_contact():
+    event = ics_event("o@x", "Org", "20240101T100000Z", organizer=';CN="Ann Lee":mailto:ann@x.org')
+    assert by_uid(ics_calendar(event))["o@x"].contact == "Ann Lee"
+
+
+def test_control_characters_in_text_are_dropped():
+    event = ics_event("c@x", "Bell\x07 and nul\x00 byte", "20300101T100000Z")
+    assert by_uid(ics_calendar(event))["c@x"].title == "Bell and nul byte"
+
+
+def test_events_without_uid_get_a_stable_derived_one():
+    data = ics_calendar(ics_event(None, "No uid", "20300101T100000Z"))
+    (uid,) = by_uid(data)
+    assert uid.startswith("derived-")
+    assert list(by_uid(data)) == [uid]
+
+
+def test_the_same_uid_twice_keeps_the_latest_sequence():
+    data = ics_calendar(
+        ics_event("d@x", "Newer", "20300101T100000Z", sequence="2"),
+        ics_event("d@x", "Older", "20300101T100000Z", sequence="1"),
+    )
+    records, notices = events(data)
+    assert [(r.uid, r.title) for r in records] == [("d@x", "Newer")]
+    assert [str(n) for n in notices] == ["d@x: the UID appears 2 times; kept the latest version"]

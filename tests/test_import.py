@@ -1,10 +1,11 @@
-"""The import_ics command on files we wrote: times, recurrence, sync, bad input."""
+"""The import_ics command on files we wrote: what it says, its exit codes, options, sources,
+series and the whole sync. How one event is read is tested on the steps: test_events.py
+(calendar → records), test_dialects.py (speakers, titles), test_sync.py (the merge)."""
 
 import datetime as dt
 import io
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -17,7 +18,6 @@ pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).parent / "data"
 UTC = dt.UTC
-LONDON = ZoneInfo("Europe/London")
 
 
 def write(tmp_path, data: bytes, name="feed.ics") -> Path:
@@ -30,115 +30,13 @@ def talk(uid) -> Talk:
     return Talk.objects.with_speakers().get(uid=uid)
 
 
-# Times and zones
+# Options and settings the command passes on to the steps
 
 
-def test_windows_zone_names_as_outlook_writes_them_are_understood():
-    code, out, _ = run_import(DATA / "windows_zones.ics")
-    assert code == 0, out
-    assert talk("outlook-gmt@example.org").start == dt.datetime(2024, 7, 3, 13, 0, tzinfo=UTC)
-    berlin = talk("outlook-weu@example.org")
-    assert (berlin.start, berlin.end) == (
-        dt.datetime(2024, 1, 10, 8, 0, tzinfo=UTC),
-        dt.datetime(2024, 1, 10, 9, 30, tzinfo=UTC),
-    )
-
-
-def test_floating_times_use_x_wr_timezone(tmp_path):
-    data = ics_calendar(
-        ics_event("f@x", "Floating", "20240115T100000"),
-        extra=["X-WR-TIMEZONE:America/New_York"],
-    )
-    run_import(write(tmp_path, data))
-    assert talk("f@x").start == dt.datetime(2024, 1, 15, 15, 0, tzinfo=UTC)
-
-
-def test_floating_times_without_x_wr_timezone_use_the_site_zone(tmp_path):
+def test_floating_times_are_read_in_the_site_zone_setting(tmp_path, settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
     run_import(write(tmp_path, ics_calendar(ics_event("f@x", "Floating", "20240715T100000"))))
-    assert talk("f@x").start == dt.datetime(2024, 7, 15, 9, 0, tzinfo=UTC)
-
-
-def test_utc_times_are_kept_as_utc(tmp_path):
-    run_import(write(tmp_path, ics_calendar(ics_event("u@x", "UTC", "20240715T100000Z"))))
-    assert talk("u@x").start == dt.datetime(2024, 7, 15, 10, 0, tzinfo=UTC)
-
-
-def test_custom_vtimezone_block_is_used(tmp_path):
-    zone = [
-        "BEGIN:VTIMEZONE",
-        "TZID:My Office Zone",
-        "BEGIN:STANDARD",
-        "DTSTART:16010101T000000",
-        "TZOFFSETFROM:+0530",
-        "TZOFFSETTO:+0530",
-        "END:STANDARD",
-        "END:VTIMEZONE",
-    ]
-    event = ics_event("z@x", "Zoned", ";TZID=My Office Zone:20240101T120000")
-    run_import(write(tmp_path, ics_calendar(event, extra=zone)))
-    assert talk("z@x").start == dt.datetime(2024, 1, 1, 6, 30, tzinfo=UTC)
-
-
-def test_duration_gives_the_end(tmp_path):
-    event = ics_event("d@x", "Dur", "20240101T120000Z", duration="PT90M")
-    run_import(write(tmp_path, ics_calendar(event)))
-    assert talk("d@x").end == dt.datetime(2024, 1, 1, 13, 30, tzinfo=UTC)
-
-
-def test_event_without_end_or_duration_has_no_end(tmp_path):
-    run_import(write(tmp_path, ics_calendar(ics_event("n@x", "No end", "20240101T120000Z"))))
-    assert talk("n@x").end is None
-
-
-def test_all_day_events_keep_their_dates_and_exclusive_end():
-    code, out, _ = run_import(DATA / "allday.ics")
-    assert code == 0, out
-
-    def days(uid):
-        t = talk(uid)
-        return t.all_day, t.start.astimezone(LONDON), t.end.astimezone(LONDON)
-
-    midnight = lambda y, m, d: dt.datetime(y, m, d, tzinfo=LONDON)  # noqa: E731
-    assert days("one-day@example.org") == (True, midnight(2024, 6, 10), midnight(2024, 6, 11))
-    assert days("three-days@example.org") == (True, midnight(2024, 7, 1), midnight(2024, 7, 4))
-    assert days("no-end@example.org") == (True, midnight(2024, 10, 26), midnight(2024, 10, 27))
-
-
-def test_a_long_timed_event_is_not_all_day():
-    run_import(DATA / "allday.ics")
-    hackathon = talk("long-timed@example.org")
-    assert hackathon.all_day is False
-    assert hackathon.end - hackathon.start == dt.timedelta(days=2)
-
-
-# Recurrence
-
-
-def test_recurring_event_becomes_one_talk_per_occurrence_with_exceptions():
-    code, out, _ = run_import(DATA / "recurring.ics")
-    assert code == 0, out
-    talks = list(Talk.objects.order_by("start"))
-    starts = [t.start.astimezone(LONDON).strftime("%m-%d %H:%M") for t in talks]
-    # COUNT=6 from 14 March, minus the EXDATE of 21 March; 28 March moved to the 29th at 11:00.
-    assert starts == ["03-14 16:00", "03-29 11:00", "04-04 16:00", "04-11 16:00", "04-18 16:00"]
-    moved = talks[1]
-    assert (moved.title, moved.venue) == ("Weekly colloquium (moved)", "Room 2")
-    assert [t.status for t in talks] == [
-        "confirmed",
-        "confirmed",
-        "cancelled",
-        "confirmed",
-        "confirmed",
-    ]
-
-
-def test_occurrences_have_stable_unique_uids_across_reimport():
-    run_import(DATA / "recurring.ics")
-    uids = sorted(Talk.objects.values_list("uid", flat=True))
-    assert len(set(uids)) == 5
-    assert "colloquium@example.org/20240328T160000Z" in uids  # the moved one keeps its slot
-    run_import(DATA / "recurring.ics")
-    assert sorted(Talk.objects.values_list("uid", flat=True)) == uids
+    assert talk("f@x").start == dt.datetime(2024, 7, 15, 1, 0, tzinfo=UTC)
 
 
 def test_recurrence_is_expanded_only_up_to_the_horizon(tmp_path):
@@ -157,38 +55,7 @@ def test_occurrence_cap_is_reported(tmp_path):
     assert Talk.objects.count() == 20
 
 
-# Text
-
-
-def test_html_description_becomes_plain_text(tmp_path):
-    event = ics_event(
-        "h@x",
-        "Html",
-        "20240101T100000Z",
-        description='<p>First <b>para</b></p><p>See <a href="https://example.org/x">the page</a>'
-        "<br>Thanks</p>",
-    )
-    run_import(write(tmp_path, ics_calendar(event)))
-    assert talk("h@x").abstract == "First para\n\nSee the page (https://example.org/x)\nThanks"
-
-
-def test_escaped_text_folded_lines_and_non_ascii_are_decoded(tmp_path):
-    event = ics_event(
-        "t@x",
-        "Caf\u00e9\\, cr\u00e8me\\; br\u00fbl\u00e9e",
-        "20240101T100000Z",
-        location="Room 1\\, Building 2",
-    )
-    folded = event.replace("LOCATION:Room 1", "LOCATION:Roo\r\n m 1")
-    run_import(write(tmp_path, ics_calendar(folded)))
-    t = talk("t@x")
-    assert (t.title, t.venue) == ("Café, crème; brûlée", "Room 1, Building 2")
-
-
-def test_contact_comes_from_organizer_name_when_no_contact(tmp_path):
-    event = ics_event("o@x", "Org", "20240101T100000Z", organizer=';CN="Ann Lee":mailto:ann@x.org')
-    run_import(write(tmp_path, ics_calendar(event)))
-    assert talk("o@x").contact == "Ann Lee"
+# Bytes: encodings and line endings, read before any event
 
 
 def test_utf8_bom_and_bare_lf_line_endings_are_read(tmp_path):
@@ -208,33 +75,14 @@ def test_latin1_file_is_decoded_with_a_warning(tmp_path):
     assert talk("l@x").title == "Café Müller"
 
 
-def test_over_long_title_is_cut_with_a_warning(tmp_path):
-    run_import(write(tmp_path, ics_calendar(ics_event("long@x", "x" * 600, "20240101T100000Z"))))
-    assert len(talk("long@x").title) == 500
-
-
-# Speakers
-
-
-def test_generic_feed_takes_speakers_from_description_lines(tmp_path):
-    event = ics_event(
-        "s@x",
-        "Topology - Jane Doe",
-        "20240101T100000Z",
-        description="Speaker: Ann Lee (MIT)\\n\\nAbstract text.",
-    )
-    run_import(write(tmp_path, ics_calendar(event)))
-    t = talk("s@x")
-    assert [(s.name, s.affiliation) for s in t.speaker_list] == [("Ann Lee", "MIT")]
-    assert t.title == "Topology - Jane Doe"  # never guessed from another dialect's summary
-
-
-def test_speakers_are_matched_to_existing_ones_across_spellings(tmp_path):
-    existing = Speaker.objects.create(name="Markus Böck", slug="markus-bock")
-    event = ics_event("m@x", "T", "20240101T100000Z", description="Speaker: markus boeck")
-    run_import(write(tmp_path, ics_calendar(event)))
-    assert Speaker.objects.count() == 1
-    assert talk("m@x").speaker_list == [existing]
+def test_a_nul_byte_past_the_first_4_kb_is_a_stray_byte_not_a_binary_file(tmp_path):
+    # A NUL in the first 4 KB marks a binary file; further on it is a stray byte in text.
+    filler = ics_event("f@x", "Filler", "20300101T100000Z", description="x" * 5000)
+    event = ics_event("c@x", "Bell\x07 and nul", "20300101T100000Z")
+    data = ics_calendar(filler, event).replace(b"and nul", b"and nul\x00 byte")
+    code, out, err = run_import(write(tmp_path, data))
+    assert code == 0, err
+    assert talk("c@x").title == "Bell and nul byte"
 
 
 # Series
@@ -335,21 +183,6 @@ def test_sync_updates_changed_cancels_dropped_future_and_adds_new_talks(tmp_path
     assert talk("old@x").status == "confirmed"  # past talks are never touched
     assert talk("new@x").title == "Added"
     assert Talk.objects.count() == 5
-
-
-def test_a_dropped_talk_that_comes_back_is_reconfirmed(tmp_path):
-    later = timezone.now() + dt.timedelta(days=10)
-    full = ics_calendar(
-        ics_event("a@x", "A", ics_time(later)), ics_event("b@x", "B", ics_time(later))
-    )
-    path = write(tmp_path, full)
-    run_import(path)
-    path.write_bytes(ics_calendar(ics_event("a@x", "A", ics_time(later))))
-    run_import(path)
-    assert talk("b@x").status == "cancelled"
-    path.write_bytes(full)
-    run_import(path)
-    assert talk("b@x").status == "confirmed"
 
 
 def test_feed_cancellation_marks_the_talk_cancelled(tmp_path):
@@ -461,24 +294,6 @@ def test_a_dry_run_into_another_series_creates_nothing(tmp_path):
     assert code == 0, out
     assert list(Series.objects.values_list("name", flat=True)) == ["First"]
     assert talk("m@x").series.name == "First"
-
-
-def test_events_without_uid_get_a_stable_derived_one(tmp_path):
-    path = write(tmp_path, ics_calendar(ics_event(None, "No uid", "20300101T100000Z")))
-    run_import(path)
-    run_import(path)
-    assert Talk.objects.count() == 1
-    assert Talk.objects.get().uid.startswith("derived-")
-
-
-def test_the_same_uid_twice_keeps_the_latest_sequence(tmp_path):
-    data = ics_calendar(
-        ics_event("d@x", "Newer", "20300101T100000Z", sequence="2"),
-        ics_event("d@x", "Older", "20300101T100000Z", sequence="1"),
-    )
-    code, out, _ = run_import(write(tmp_path, data))
-    assert talk("d@x").title == "Newer"
-    assert "warning: d@x: the UID appears 2 times; kept the latest version" in out
 
 
 # Bad input
@@ -629,13 +444,3 @@ def test_escaped_calendar_name_and_description_are_unescaped(tmp_path):
         "Algebra, Geometry; Topology",
         "Talks, weekly\nAll welcome",
     )
-
-
-def test_control_characters_in_text_are_dropped(tmp_path):
-    # A NUL in the first 4 KB marks a binary file; further on it is a stray byte in text.
-    filler = ics_event("f@x", "Filler", "20300101T100000Z", description="x" * 5000)
-    event = ics_event("c@x", "Bell\x07 and nul", "20300101T100000Z")
-    data = ics_calendar(filler, event).replace(b"and nul", b"and nul\x00 byte")
-    code, out, err = run_import(write(tmp_path, data))
-    assert code == 0, err
-    assert talk("c@x").title == "Bell and nul byte"

@@ -242,7 +242,9 @@ def test_healthz_is_503_within_seconds_when_the_database_server_never_answers(tm
             answer = _get(server, "/healthz")[::2]
             elapsed = time.monotonic() - started
     assert answer == (503, b"database unavailable")
-    assert elapsed < 5  # the connect timeout (3 s), well inside gunicorn's 30
+    # The connect timeout (3 s), with room for a loaded machine; without it the worker hangs
+    # until gunicorn's 30 s timeout kills it.
+    assert elapsed < 15
 
 
 def test_healthz_is_200_but_says_so_when_the_cache_server_never_answers(site, tmp_path):
@@ -257,12 +259,14 @@ def test_healthz_is_200_but_says_so_when_the_cache_server_never_answers(site, tm
         with _gunicorn(env, tmp_path) as server:
             started = time.monotonic()
             health = _get(server, "/healthz")[::2]
-            page = _get(server, "/")[0]
+            pages = [_get(server, "/")[0] for _ in range(14)]
             elapsed = time.monotonic() - started
     # Pages serve uncached: taking every server out of the balancer would be worse.
     assert health == (200, b"ok; cache unavailable")
-    assert page == 200
-    assert elapsed < 3  # one socket timeout (1 s), then the cache is left alone for a while
+    assert pages == [200] * 14
+    # One socket timeout (1 s), then the cache is left alone for some seconds: well before the
+    # 15 s or more that a timeout on every request would take.
+    assert elapsed < 10
     (entry,) = [e for e in _log(tmp_path) if e["logger"] == "seminars.cache_backend"]
     assert entry["message"].startswith("cache unavailable, serving uncached: Timeout")
 

@@ -296,3 +296,27 @@ def test_kept_edits_name_each_field_edited_since_the_import_and_taking_one_undoe
         NOW,
     )
     assert [e.field for e in kept_edits([talk])] == ["venue"]
+
+
+# Moved from test_import.py: the merge, asserted on the database.
+
+
+def test_over_long_title_is_cut_with_a_warning(source, series):
+    result = sync([record("long@x", "x" * 600)], source, series)
+    assert Talk.objects.get(uid="long@x").title == "x" * 499 + "…"
+    assert [str(n) for n in result.notices] == ["long@x: title longer than 500 characters; cut"]
+
+
+def test_speakers_are_matched_to_existing_ones_across_spellings(source, series):
+    existing = Speaker.objects.create(name="Markus Böck", slug="markus-bock")
+    sync([record("m@x", speakers=["markus boeck"])], source, series)
+    assert Speaker.objects.count() == 1
+    assert Talk.objects.with_speakers().get(uid="m@x").speaker_list == [existing]
+
+
+def test_a_dropped_talk_that_comes_back_is_reconfirmed(source, series):
+    sync([record("a@x"), record("b@x")], source, series)
+    sync([record("a@x")], source, series)
+    assert Talk.objects.get(uid="b@x").status == "cancelled"
+    sync([record("a@x"), record("b@x")], source, series)
+    assert Talk.objects.get(uid="b@x").status == "confirmed"

@@ -158,13 +158,17 @@ def far_talk(request, settings, all_day_flag):
     )
 
 
-EDGE_URLS = [
-    "/",
+# Pages that show a talk however old it is, and those that list only upcoming and recent talks:
+# the year-9999 talk is on both, the year-1 talk (long past) on the first only.
+EVERY_TALK_URLS = [
     "/talks/{pk}/farout/",
     "/series/edge/",
     "/speakers/ann/",
     "/search/?q=Farout",
     "/talks/{pk}.ics",
+]
+UPCOMING_URLS = [
+    "/",
     "/series/edge.ics",
     "/speakers/ann.ics",
     "/talks.ics",
@@ -174,11 +178,13 @@ EDGE_URLS = [
 ]
 
 
-@pytest.mark.parametrize("url", EDGE_URLS)
-def test_talk_at_an_end_of_time_is_served_not_an_error(client, far_talk, url):
+@pytest.mark.parametrize("url", EVERY_TALK_URLS + UPCOMING_URLS)
+def test_talk_at_an_end_of_time_is_served_and_listed_where_its_date_belongs(client, far_talk, url):
     response = client.get(url.format(pk=far_talk.pk))
 
     assert response.status_code == 200
+    listed = url in EVERY_TALK_URLS or far_talk.start.year == 9999
+    assert ("Farout" in response.content.decode()) == listed
 
 
 def test_talk_at_an_end_of_time_is_shown_in_utc_when_the_zone_cannot_hold_it(client, far_talk):

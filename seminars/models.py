@@ -572,6 +572,11 @@ class Talk(models.Model):
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
 
+    def is_over(self, now: dt.datetime | None = None) -> bool:
+        """Whether the talk has finished by `now`: the rule of `TalkQuerySet.past()`, its end
+        or, without one, its start before `now`."""
+        return (self.end or self.start) < (now or timezone.now())
+
     @property
     def attendance(self) -> str:
         """How people attend: "online", "hybrid" (a room and a way to join or watch), "in person",

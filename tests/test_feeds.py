@@ -371,6 +371,27 @@ def test_feed_stays_under_1_mb_keeping_the_nearest_talks(client):
     assert found == [f"{d:+03d}" for d in range(len(found))]
 
 
+def test_feed_full_to_1_mb_keeps_a_talk_running_longer_than_90_days_before_past_ones(client):
+    series = make_series(slug="long")
+    words = "Many words. " * 5000
+    for d in range(-3, 20):
+        make_talk(
+            series=series, start=days(d) + dt.timedelta(hours=1), uid=f"{d:+03d}", abstract=words
+        )
+    make_talk(
+        series=series,
+        start=days(-100),
+        duration=dt.timedelta(days=101),
+        uid="months",
+        abstract=words,
+    )
+
+    found = uids(client.get("/series/long.ics"))
+
+    # Not over: kept first, as the admin lists it, while the past talks are left out.
+    assert found == ["months", *(f"{d:+03d}" for d in range(len(found) - 1))]
+
+
 # Conditional GET
 
 

@@ -5,7 +5,8 @@ These are the only pages another site may frame (`security.embeddable`).
 
 Query parameters are forgiving, since a broken embed shows on someone else's page:
 `?limit=N` is clamped to 1–50 and anything not a number means the default; `?past=1` lists
-the most recent past talks instead of the upcoming ones; unknown series are left out.
+the most recent past talks instead of the upcoming ones; unknown series are left out, and
+of more than `choosing.MAX_CHOSEN_SERIES`, the first ones in the site's list are shown.
 """
 
 from django.conf import settings
@@ -14,12 +15,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from .caching import cached_page
+from .choosing import choose_series
 from .models import Series, Speaker, Talk
 from .security import embeddable
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
-MAX_CHOSEN_SERIES = 20  # as the chosen-series calendar feed
 
 
 def limit_from(value) -> int:
@@ -28,12 +29,6 @@ def limit_from(value) -> int:
         return min(max(int(value), 1), MAX_LIMIT)
     except (TypeError, ValueError):
         return DEFAULT_LIMIT
-
-
-def chosen_slugs(value: str) -> list[str]:
-    """The series slugs of `?series=a,b`, at most MAX_CHOSEN_SERIES, duplicates dropped."""
-    slugs = dict.fromkeys(s.strip() for s in value.split(",") if s.strip())
-    return list(slugs)[:MAX_CHOSEN_SERIES]
 
 
 def _listing(request, talks, *, heading, heading_url, show_series=True):
@@ -79,11 +74,13 @@ def series_embed(request, slug):
 @require_safe
 @cached_page
 def talks_embed(request):
-    """Talks of `?series=a,b` (those that exist), or of every series without it."""
+    """Talks of `?series=a,b` (those that exist, at most `MAX_CHOSEN_SERIES`), or of every
+    series without it."""
     talks = Talk.objects.all()
     heading, heading_url = settings.SITE_NAME, reverse("seminars:upcoming")
-    if slugs := chosen_slugs(request.GET.get("series", "")):
-        chosen = list(Series.objects.only("name", "slug").by_slugs(slugs))
+    choice = choose_series(request.GET.getlist("series"))
+    if choice.slugs:
+        chosen = choice.followed
         talks = talks.filter(series__in=chosen)
         if len(chosen) == 1:
             heading, heading_url = chosen[0].name, chosen[0].get_absolute_url()
@@ -101,7 +98,7 @@ def speaker_embed(request, slug):
         return _missing(request, "speaker")
     return _listing(
         request,
-        Talk.objects.filter(talk_speakers__speaker=speaker),
+        speaker.talks.all(),
         heading=f"Talks by {speaker.name}",
         heading_url=speaker.get_absolute_url(),
     )

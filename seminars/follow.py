@@ -16,21 +16,11 @@ from django.views.decorators.http import require_safe
 
 from . import calendar_links
 from .caching import cached_page
-from .feeds.calendars import MAX_CHOSEN_SERIES
+from .choosing import MAX_CHOSEN_SERIES, choose_series
 from .models import Series, Talk
 from .paging import page_of
 
 PAGE_SIZE = 25
-# Read no further: as many fields as Django reads from a request (DATA_UPLOAD_MAX_NUMBER_FIELDS),
-# so that the form, which sends one per series, never has a tick dropped.
-MAX_SLUGS = 1000
-
-
-def chosen_slugs(values: list[str]) -> list[str]:
-    """The slugs of `?series=` values, each one slug or several separated by commas,
-    in order, without blanks or repeats."""
-    slugs = dict.fromkeys(s.strip() for value in values for s in value.split(",") if s.strip())
-    return list(slugs)[:MAX_SLUGS]
 
 
 def feed_links(request, chosen: list[Series]) -> dict:
@@ -54,10 +44,9 @@ def feed_links(request, chosen: list[Series]) -> dict:
 @require_safe
 @cached_page
 def follow(request):
-    slugs = chosen_slugs(request.GET.getlist("series"))
     # In the order of the page's list, so that "the first" are the first ticked there.
-    chosen = list(Series.objects.by_slugs(slugs).only("name", "slug")) if slugs else []
-    followed, left_out = chosen[:MAX_CHOSEN_SERIES], chosen[MAX_CHOSEN_SERIES:]
+    choice = choose_series(request.GET.getlist("series"))
+    chosen, followed, left_out = choice.series, choice.followed, choice.left_out
     context = {
         # A series chosen in the address stays ticked even while it has nothing to show.
         "all_series": Series.objects.listed(including=[s.pk for s in chosen]).only("name", "slug"),

@@ -51,6 +51,22 @@ def upcoming_condition(now: dt.datetime, via: str = "") -> Q:
     return Q(**{f"{via}start__gte": now - LONGEST_RUNNING}) & Q(GreaterThanOrEqual(finish, now))
 
 
+def nearest_first_order(now: dt.datetime | None = None) -> list:
+    """The order_by() of talks not yet over first, soonest first, then those over, latest
+    first; "over" as `Talk.is_over()` and `TalkQuerySet.past()` have it.
+
+    A talk that started more than LONGEST_RUNNING ago and goes on still comes first: it is not
+    over, though no longer "upcoming".
+    """
+    going_on = GreaterThanOrEqual(Coalesce("end", "start"), now or timezone.now())
+    return [
+        Case(When(going_on, then=Value(0)), default=Value(1)).asc(),
+        Case(When(going_on, then=F("start"))).asc(),  # NULL, all alike, for talks over
+        F("start").desc(),
+        "-id",
+    ]
+
+
 def talk_counts(now: dt.datetime | None = None) -> dict:
     """Annotations of a series' or a speaker's talks: `talk_count` and `upcoming_count`."""
     upcoming = upcoming_condition(now or timezone.now(), via="talks__")
@@ -368,11 +384,9 @@ class TalkQuerySet(models.QuerySet):
         )
 
     def nearest_first(self, now=None):
-        """Talks not yet over, soonest first, then past ones, latest first: what a feed keeps."""
-        now = now or timezone.now()
-        over = Case(When(finish__lt=now, then=Value(1)), default=Value(0))
-        upcoming_start = Case(When(finish__gte=now, then=F("start")))  # NULL for past talks
-        return self.with_finish().order_by(over, upcoming_start, F("start").desc(), "-id")
+        """Talks not yet over, soonest first, then past ones, latest first: what a feed keeps,
+        and the admin's talk list (`nearest_first_order()`)."""
+        return self.order_by(*nearest_first_order(now))
 
     def with_speakers(self):
         """Talks with their series and their speakers in order, in a constant number of queries.
@@ -571,6 +585,11 @@ class Talk(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    def is_over(self, now: dt.datetime | None = None) -> bool:
+        """Whether the talk has finished by `now`: the rule of `TalkQuerySet.past()`, its end
+        or, without one, its start before `now`."""
+        return (self.end or self.start) < (now or timezone.now())
 
     @property
     def attendance(self) -> str:

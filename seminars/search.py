@@ -136,23 +136,23 @@ class SearchResults:
             return []
         m = self._matches()
         end = connection.ops.quote_name("end")
-        past = f"COALESCE(t.{end}, t.start) < %s"
+        past = f"COALESCE(t.{end}, t.start) < %s"  # Talk.is_over(), in SQL
         now = connection.ops.adapt_datetimefield_value(self.now)
         # Within a rank, talks to come soonest first and past ones latest first.
         sql = (
-            f"SELECT t.id, {past} FROM {m.source} JOIN {Talk._meta.db_table} AS t "
+            f"SELECT t.id FROM {m.source} JOIN {Talk._meta.db_table} AS t "
             f"ON t.id = {m.key} WHERE {m.where} "
             f"ORDER BY {past}, {m.rank}, CASE WHEN {past} THEN NULL ELSE t.start END, "
             "t.start DESC, t.id LIMIT %s OFFSET %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [now, *m.params, now, now, stop - start, start])
+            cursor.execute(sql, [*m.params, now, now, stop - start, start])
             rows = cursor.fetchall()
-        talks = Talk.objects.with_speakers().in_bulk([pk for pk, _ in rows])
+        talks = Talk.objects.with_speakers().in_bulk([pk for (pk,) in rows])
         found = []
-        for pk, is_past in rows:
+        for (pk,) in rows:
             if pk in talks:  # unless deleted in between
-                talks[pk].is_past = bool(is_past)
+                talks[pk].is_past = talks[pk].is_over(self.now)
                 found.append(talks[pk])
         return found
 

@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from . import calendar_links
@@ -83,7 +82,7 @@ def talk_detail(request, pk, slug=None):
             "google_url": calendar_links.google_event_url(talk, page_url=page_url),
             "outlook_url": calendar_links.outlook_event_url(talk, page_url=page_url),
             "event_data": talk_event(talk, page_url=page_url),
-            "is_past": (talk.end or talk.start) < timezone.now(),
+            "is_past": talk.is_over(),
         },
     )
 
@@ -118,7 +117,7 @@ def series_detail(request, slug):
 @cached_page
 def speaker_detail(request, slug):
     speaker = get_object_or_404(Speaker, slug=slug)
-    talks = Talk.objects.filter(talk_speakers__speaker=speaker).with_speakers()
+    talks = speaker.talks.with_speakers()
     return render(
         request,
         "seminars/speaker_detail.html",

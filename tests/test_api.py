@@ -240,6 +240,14 @@ def test_filters_by_several_series_speaker_and_status(client, logic):
     assert titles(client, series="logic", status="confirmed") == ["Proofs as programs"]
 
 
+def test_series_are_read_from_repeated_values_and_old_slugs_as_elsewhere(client, logic):
+    make_talk(title="Elsewhere", series=make_series(slug="other"), start=soon(3))
+    logic.series.slug = "logic-seminar"
+    logic.series.save()
+    assert titles(client, series=["logic", "other"]) == ["Proofs as programs", "Elsewhere"]
+    assert titles(client, series="logic,,") == ["Proofs as programs"]
+
+
 @pytest.mark.parametrize(
     ("params", "parameter"),
     [

@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from seminars.models import Talk
+from seminars.choosing import MAX_CHOSEN_SERIES
+from seminars.models import Series, Talk
 from seminars.templatetags.seminars import talk_time
 from tests.factories import make_series, make_speaker, make_talk
 
@@ -109,6 +110,19 @@ def test_chosen_series_that_dont_exist_are_ignored(client, logic):
     response = client.get("/embed/talks/?series=nope")
     assert titles(response) == []
     assert "Nothing scheduled yet." in page(response).get_text()
+
+
+def test_chosen_series_embed_reads_repeated_series_and_shows_at_most_twenty(client, logic):
+    assert titles(client.get("/embed/talks/?series=logic&series=algebra")) == [
+        "First",
+        "Second",
+        "Rings",
+    ]
+    more = [make_series(f"Z{i:02d}") for i in range(MAX_CHOSEN_SERIES)]
+    make_talk(title="Beyond the twentieth", series=more[-1], start=soon(1))
+    query = "&".join(f"series={s.slug}" for s in [*more, *Series.objects.filter(slug="logic")])
+    # The first twenty of the site's list: Logic and nineteen of the others, not the last.
+    assert titles(client.get(f"/embed/talks/?{query}")) == ["First", "Second"]
 
 
 def test_talks_embed_without_series_lists_every_series(client, logic):

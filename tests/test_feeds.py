@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import parse_http_date
 
+from seminars.choosing import MAX_CHOSEN_SERIES
 from seminars.feeds import calendars as feeds
 from seminars.models import ContentVersion, FeedSource, Series, Speaker, Talk, TalkSpeaker
 from tests.factories import make_series, make_speaker, make_talk
@@ -254,8 +255,18 @@ def test_combined_feed_carries_the_chosen_series_only(client):
     assert name == f"{a.name}, {c.name}"
 
 
+def test_combined_feed_reads_repeated_series_as_a_comma_list(client):
+    for slug in "abc":
+        make_talk(series=make_series(slug=slug), start=days(1))
+
+    repeated = client.get("/talks.ics?series=c&series=a")
+
+    assert repeated.status_code == 200
+    assert repeated.content == client.get("/talks.ics?series=c,a").content
+
+
 def test_combined_feed_of_too_many_series_is_404(client):
-    slugs = [make_series().slug for _ in range(feeds.MAX_CHOSEN_SERIES + 1)]
+    slugs = [make_series().slug for _ in range(MAX_CHOSEN_SERIES + 1)]
 
     assert client.get("/talks.ics?series=" + ",".join(slugs)).status_code == 404
 
@@ -358,6 +369,27 @@ def test_feed_stays_under_1_mb_keeping_the_nearest_talks(client):
     assert 1_000_000 - len(response.content) < 70_000  # no room for one more event
     # Upcoming talks first, soonest first: the past ones and the far future are left out.
     assert found == [f"{d:+03d}" for d in range(len(found))]
+
+
+def test_feed_full_to_1_mb_keeps_a_talk_running_longer_than_90_days_before_past_ones(client):
+    series = make_series(slug="long")
+    words = "Many words. " * 5000
+    for d in range(-3, 20):
+        make_talk(
+            series=series, start=days(d) + dt.timedelta(hours=1), uid=f"{d:+03d}", abstract=words
+        )
+    make_talk(
+        series=series,
+        start=days(-100),
+        duration=dt.timedelta(days=101),
+        uid="months",
+        abstract=words,
+    )
+
+    found = uids(client.get("/series/long.ics"))
+
+    # Not over: kept first, as the admin lists it, while the past talks are left out.
+    assert found == ["months", *(f"{d:+03d}" for d in range(len(found) - 1))]
 
 
 # Conditional GET

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from seminars.feeds.calendars import MAX_CHOSEN_SERIES
+from seminars.choosing import MAX_CHOSEN_SERIES
 from seminars.models import Series
 from tests.factories import make_series, make_speaker, make_talk
 

@@ -101,6 +101,20 @@ def test_talk_without_end_counts_as_over_once_started():
     assert Talk.objects.upcoming(now).count() == 0
 
 
+def test_a_talk_is_over_exactly_when_past_lists_it():
+    now = timezone.now()
+    hour = dt.timedelta(hours=1)
+    talks = [
+        make_talk(start=now - 2 * hour, duration=hour),  # over
+        make_talk(start=now - hour, duration=None),  # no end: over once started
+        make_talk(start=now - hour / 2, duration=hour),  # in progress
+        make_talk(start=now - dt.timedelta(days=100), duration=dt.timedelta(days=101)),
+        make_talk(start=now + hour, duration=None),  # to come
+    ]
+    assert [talk.is_over(now) for talk in talks] == [True, True, False, False, False]
+    assert {talk for talk in talks if talk.is_over(now)} == set(Talk.objects.past(now))
+
+
 def _plan(queryset) -> str:
     """The database's plan for a page of `queryset`."""
     if connection.vendor == "postgresql":

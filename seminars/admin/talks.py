@@ -10,7 +10,7 @@ from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextInputWidget
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.forms.boundfield import BoundField
 from django.forms.widgets import SplitHiddenDateTimeWidget
 from django.http import HttpResponseRedirect
@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from ..ics.records import FIRST_YEAR, LAST_YEAR
 from ..locks import Busy, SourceBusy, changing_talks
-from ..models import SHOWABLE, Talk, TalkSpeaker, upcoming_condition
+from ..models import SHOWABLE, Talk, TalkSpeaker, nearest_first_order
 from .display import HTTPS_URL_FIELDS, truncated
 from .scoping import (
     OrganisedSeriesFilter,
@@ -297,15 +297,9 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         )
 
     def get_ordering(self, request):
-        """Upcoming talks first, soonest first, then past ones, latest first; a click on a
-        column's header sorts by that column instead."""
-        upcoming = upcoming_condition(timezone.now())  # the "when" filter's own rule
-        return [
-            Case(When(upcoming, then=Value(0)), default=Value(1)).asc(),
-            Case(When(upcoming, then=F("start"))).asc(),  # NULL, all alike, for past talks
-            F("start").desc(),
-            "-id",
-        ]
+        """Upcoming talks first, soonest first, then past ones, latest first, as feeds keep
+        them; a click on a column's header sorts by that column instead."""
+        return nearest_first_order()
 
     def get_changelist(self, request, **kwargs):
         return TalkChangeList

@@ -39,6 +39,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import content_disposition_header, http_date, quote_etag
 from django.views.decorators.http import require_safe
 
+from ..choosing import MAX_CHOSEN_SERIES, choose_series
 from ..ics import export
 from ..models import ContentVersion, Series, Speaker, Talk
 
@@ -48,7 +49,6 @@ KEEP_CANCELLED = dt.timedelta(days=30)  # a cancelled talk stays this long after
 # Google Calendar drops feeds of more than about 1,111 events or 1 MB.
 MAX_EVENTS = 1000
 MAX_BYTES = 1_000_000
-MAX_CHOSEN_SERIES = 20
 MAX_AGE = 300  # seconds a browser or proxy may reuse a response without asking
 # Feeds are built as of the start of the hour: a talk that ends counts as past, and one that
 # leaves the window leaves it, up to an hour late, which no calendar app polls faster than.
@@ -91,7 +91,7 @@ def series_feed(series: Series) -> Feed:
 def speaker_feed(speaker: Speaker) -> Feed:
     return Feed(
         key=f"speaker:{speaker.pk}",
-        talks=Talk.objects.filter(talk_speakers__speaker=speaker),
+        talks=speaker.talks.all(),
         name=f"Talks by {speaker.name}",
         description=f"Talks by {speaker.name} at {settings.SITE_NAME}.",
         filename=f"{speaker.slug}.ics",
@@ -144,18 +144,19 @@ def speaker_calendar(request, slug):
 
 @require_safe
 def site_calendar(request):
-    """Every series' upcoming and recent talks, or a year of those of `?series=slug,slug`.
+    """Every series' upcoming and recent talks, or a year of those of `?series=slug,slug`
+    (or `?series=slug&series=slug`).
 
     Series that are unknown or gone are left out rather than failing the whole feed: a
     subscribed calendar must not break when one of its series is deleted. Old slugs of
     renamed series count as theirs.
     """
-    slugs = sorted({s.strip() for s in request.GET.get("series", "").split(",") if s.strip()})
-    if not slugs:
+    choice = choose_series(request.GET.getlist("series"))
+    if not choice.slugs:
         return _serve(request, site_feed())
-    if len(slugs) > MAX_CHOSEN_SERIES:
+    if choice.left_out:
         raise Http404(f"A feed can combine at most {MAX_CHOSEN_SERIES} series.")
-    return _serve(request, chosen_series_feed(list(Series.objects.by_slugs(slugs))))
+    return _serve(request, chosen_series_feed(choice.series))
 
 
 def _serve(request, feed: Feed) -> HttpResponse:

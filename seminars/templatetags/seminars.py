@@ -158,7 +158,7 @@ def talk_date(talk) -> str:
 def talk_state(talk) -> str:
     """Where a talk is now: "past" when over, "live" while in progress, else "" (to come)."""
     now = timezone.now()
-    if (talk.end or talk.start) < now:
+    if talk.is_over(now):
         return "past"
     return "live" if talk.start <= now else ""
 

@@ -18,10 +18,11 @@ from django.utils import timezone
 
 from .ics.dialects import dialect_for
 from .ics.events import calendar_events
-from .ics.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetched, FetchError, fetch, is_url
+from .ics.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetched, FetchError, fetch
 from .ics.read import NotACalendar, calendar_description, calendar_name, read_calendars
 from .ics.sync import SyncResult, sync_records
-from .models import STDIN_PREFIX, UPLOAD_PREFIX, FeedSource, Series, Talk
+from .locations import is_upload, is_url, stdin_location
+from .models import FeedSource, Series, Talk
 from .slugs import slug_for, unique_slug
 
 logger = logging.getLogger(__name__)
@@ -75,8 +76,8 @@ def source_location(location: str, *, series: Series | str = "") -> str:
     per series."""
     if location == "-":
         slug = series.slug if isinstance(series, Series) else slug_for(series)
-        return f"{STDIN_PREFIX}:{slug}" if slug else STDIN_PREFIX
-    if is_url(location) or location.startswith(UPLOAD_PREFIX):
+        return stdin_location(slug)
+    if is_url(location) or is_upload(location):
         return location
     return os.path.abspath(location)
 

@@ -24,10 +24,10 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
-from .ics.fetch import is_url
-from .ics.records import FIRST_YEAR, LAST_YEAR, in_supported_years
+from .locations import SourceKind, kind_of
 from .names import name_key
 from .slugs import slug_for
+from .years import FIRST_YEAR, LAST_YEAR, in_supported_years
 
 # A talk that started longer ago than this no longer shows as in progress. The bound lets
 # "upcoming" walk the start index from a point near now instead of from the first talk ever.
@@ -221,22 +221,11 @@ class FeedSourceQuerySet(models.QuerySet):
         )
 
 
-# A calendar uploaded in the admin is recorded under this prefix, its bytes on the source.
-UPLOAD_PREFIX = "upload:"
-STDIN_PREFIX = "stdin"
-DEMO_PREFIX = "demo:"
-
-
 class FeedSource(models.Model):
     """A calendar that talks are imported from: a URL, an uploaded file, a file on the server,
     standard input or the demo calendar."""
 
-    class Kind(models.TextChoices):
-        URL = "url", "URL"
-        UPLOAD = "upload", "Uploaded file"
-        FILE = "file", "File on the server"
-        STDIN = "stdin", "Standard input"
-        DEMO = "demo", "Demo calendar"
+    Kind = SourceKind
 
     location = models.CharField(max_length=2000, unique=True, help_text="URL or file path.")
     kind = models.CharField(
@@ -300,16 +289,8 @@ class FeedSource(models.Model):
 
     @classmethod
     def kind_for(cls, location: str) -> str:
-        """The kind of the source recorded as `location` (see importing.source_location)."""
-        if is_url(location):
-            return cls.Kind.URL
-        if location.startswith(UPLOAD_PREFIX):
-            return cls.Kind.UPLOAD
-        if location == STDIN_PREFIX or location.startswith(f"{STDIN_PREFIX}:"):
-            return cls.Kind.STDIN
-        if location.startswith(DEMO_PREFIX):
-            return cls.Kind.DEMO
-        return cls.Kind.FILE
+        """The kind of the source recorded as `location` (see seminars.locations)."""
+        return kind_of(location)
 
     @property
     def is_upload(self) -> bool:

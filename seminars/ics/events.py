@@ -12,17 +12,10 @@ import x_wr_timezone
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from ..years import FIRST_YEAR, LAST_YEAR, in_supported_years
 from . import recurrence
 from .plaintext import to_plain_text
-from .records import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    EventRecord,
-    Notice,
-    ParserNotices,
-    SkipEvent,
-    in_supported_years,
-)
+from .records import EventRecord, Notice, ParserNotices, SkipEvent
 
 logger = logging.getLogger(__name__)
 

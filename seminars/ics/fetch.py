@@ -8,7 +8,6 @@ import gzip
 import io
 import ipaddress
 import os
-import re
 import socket
 import ssl
 import stat
@@ -22,6 +21,8 @@ from typing import BinaryIO
 import httpcore
 import httpx
 
+from ..locations import is_url
+
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_TIMEOUT = 30  # seconds for the whole fetch, redirects included
 MAX_REDIRECTS = 10
@@ -31,7 +32,6 @@ MAX_LAST_MODIFIED_LENGTH = 100
 
 USER_AGENT = "seminars-import/1.0 (+ICS importer)"
 
-_URL_SCHEME = re.compile(r"^(https?|webcals?)://", re.IGNORECASE)
 _CHUNK = 64 * 1024
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # DNS64 embeds IPv4 addresses here
 
@@ -53,11 +53,6 @@ class Fetched:
     etag: str = ""  # from the response (URLs only), to remember for next time
     last_modified: str = ""  # Last-Modified header as received (URLs only)
     not_modified: bool = False  # the server answered 304
-
-
-def is_url(location: str) -> bool:
-    """Return whether location is an http://, https://, webcal:// or webcals:// URL."""
-    return _URL_SCHEME.match(location) is not None
 
 
 def http_url(location: str, *, webcal_scheme: str = "https") -> str:

@@ -15,7 +15,8 @@ import math
 import icalendar
 import recurring_ical_events
 
-from .records import EARLIEST, SkipEvent
+from ..years import EARLIEST
+from .records import SkipEvent
 
 # An event may have at most this many occurrences from its start to the horizon. Expanding
 # costs ~50 µs an occurrence, so this keeps a hostile event to a few seconds.

@@ -20,6 +20,7 @@ from .ics.dialects import dialect_for
 from .ics.events import calendar_events
 from .ics.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetched, FetchError, fetch
 from .ics.read import NotACalendar, calendar_description, calendar_name, read_calendars
+from .ics.records import first_line
 from .ics.sync import SyncResult, sync_records
 from .locations import is_upload, is_url, stdin_location
 from .models import FeedSource, Series, Talk
@@ -116,7 +117,7 @@ def import_source(location: str, options: ImportOptions, *, stdin=None, progress
     except OperationalError as error:
         if not _is_sqlite_lock(error):
             logger.exception("import of %s failed in the database", recorded)
-            report.error = f"database error, nothing imported: {_first_line(error)}"
+            report.error = f"database error, nothing imported: {first_line(error)}"
         else:
             # SQLite has one writer at a time; another import (or a long save) holds it.
             # Nothing went wrong with this source, so nothing is recorded against it.
@@ -126,10 +127,10 @@ def import_source(location: str, options: ImportOptions, *, stdin=None, progress
             )
     except DatabaseError as error:
         logger.exception("import of %s failed in the database", recorded)
-        report.error = f"database error, nothing imported: {_first_line(error)}"
+        report.error = f"database error, nothing imported: {first_line(error)}"
     except Exception as error:  # a bug must not stop the other sources, nor go unrecorded
         logger.exception("import of %s failed", recorded)
-        report.error = f"unexpected error, nothing imported: {_first_line(error)}"
+        report.error = f"unexpected error, nothing imported: {first_line(error)}"
     if report.error and not options.dry_run:
         _record_failure(recorded, report.error)
     return report
@@ -285,11 +286,6 @@ def _fingerprint(data: bytes, options: ImportOptions, now: dt.datetime, *, serie
     today = timezone.localdate(now)
     digest.update(repr((IMPORTER_VERSION, decisive, today, settings.TIME_ZONE)).encode())
     return digest.hexdigest()
-
-
-def _first_line(error) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:200] if text else type(error).__name__
 
 
 def _is_sqlite_lock(error: OperationalError) -> bool:

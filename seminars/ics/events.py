@@ -15,7 +15,8 @@ from django.core.validators import URLValidator
 from ..years import FIRST_YEAR, LAST_YEAR, in_supported_years
 from . import recurrence
 from .plaintext import to_plain_text
-from .records import EventRecord, Notice, ParserNotices, SkipEvent
+from .records import EventRecord, Notice, ParserNotices, SkipEvent, first_line
+from .values import CONTROL, as_list
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +30,6 @@ _MAYBE_MOJIBAKE = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
     "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
-# Control characters other than tab and newline: PostgreSQL refuses NUL, and none is text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def calendar_events(
@@ -74,7 +73,7 @@ def calendar_events(
             except Exception as error:  # one broken event must not sink its calendar
                 # The notice is the user's one line; the traceback is for LOG_LEVEL=DEBUG.
                 logger.debug("event %s could not be read", uid, exc_info=True)
-                notices.append(Notice(uid, f"unreadable ({_first_line(error)})", skipped=True))
+                notices.append(Notice(uid, f"unreadable ({first_line(error)})", skipped=True))
     # Once per calendar: calendarlabs.com writes an empty RRULE in each of its events.
     if len(context.empty_rules) == 1:
         notices.append(Notice(context.empty_rules[0], "the RRULE is empty; read without it"))
@@ -103,7 +102,7 @@ def _calendar_zone(calendar, site_tz, notices):
 def _group_by_uid(events) -> dict[str, list[icalendar.Event]]:
     groups: dict[str, list[icalendar.Event]] = {}
     for event in events:
-        uid = _CONTROL.sub("", str(event.get("UID", ""))).strip() or _derived_uid(event)
+        uid = CONTROL.sub("", str(event.get("UID", ""))).strip() or _derived_uid(event)
         groups.setdefault(uid, []).append(event)
     return groups
 
@@ -202,11 +201,6 @@ def _as_datetime(value, context) -> dt.datetime:
     return dt.datetime.combine(value, dt.time(0), tzinfo=context.site_tz)
 
 
-def _first_line(error) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:200] if text else type(error).__name__
-
-
 def _record(component, uid: str, context) -> EventRecord:
     start_prop = component.get("DTSTART")
     if start_prop is None:
@@ -227,7 +221,7 @@ def _record(component, uid: str, context) -> EventRecord:
         _check_year(end, "ends")
     if component.errors:
         context.notices.append(
-            Notice(uid, f"unreadable property ignored: {_first_line(component.errors[0][1])}")
+            Notice(uid, f"unreadable property ignored: {first_line(component.errors[0][1])}")
         )
     url = _url(component, uid, context)
     description = _description(component)
@@ -270,7 +264,7 @@ def _decoded_time(prop, uid, context):
     try:
         value = prop.dt
     except Exception as error:
-        raise SkipEvent(f"unreadable date ({_first_line(error)})") from error
+        raise SkipEvent(f"unreadable date ({first_line(error)})") from error
     if not isinstance(value, dt.date):
         raise SkipEvent(f"unreadable date {value!r}")
     if isinstance(value, dt.datetime) and value.tzinfo is None:
@@ -329,7 +323,7 @@ def _text(component, name: str) -> str:
         value = value[0] if value else None
     if value is None:
         return ""
-    text = _CONTROL.sub("", str(value))
+    text = CONTROL.sub("", str(value))
     # Text encoded twice (UTF-8 read as Windows-1252, "IRBâ€™s") is repaired; ftfy changes
     # nothing else. Its check costs as much as the parse, so it runs only where a UTF-8 lead
     # byte read as Latin-1 is followed by what a continuation byte reads as.
@@ -366,8 +360,8 @@ def _online_links(component, description: str) -> tuple[str, str]:
     """(join, livestream) links: RFC 7986 CONFERENCE, Google's and Microsoft's properties,
     else a video-call link in the URL or, when there is exactly one, in the description."""
     join = livestream = ""
-    for prop in _as_list(component.get("CONFERENCE")):
-        link = _CONTROL.sub("", str(prop)).strip()
+    for prop in as_list(component.get("CONFERENCE")):
+        link = CONTROL.sub("", str(prop)).strip()
         if not _is_web_url(link):
             continue
         features = prop.params.get("FEATURE", "")
@@ -399,12 +393,6 @@ def _is_web_url(link: str) -> bool:
     except ValidationError:
         return False
     return True
-
-
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def _contact(component) -> str:
@@ -442,11 +430,7 @@ def _stamp(component) -> dt.datetime | None:
 
 
 def _categories(component) -> list[str]:
-    value = component.get("CATEGORIES")
-    if value is None:
-        return []
-    values = value if isinstance(value, list) else [value]
     names = []
-    for item in values:
+    for item in as_list(component.get("CATEGORIES")):
         names.extend(str(c).strip() for c in getattr(item, "cats", [item]))
     return [n for n in names if n]

@@ -14,10 +14,11 @@ which the dialect reads too.
 """
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 
 import icalendar
+
+from .values import CONTROL
 
 # Our dialect recognises our feeds by this PRODID. Keep it when the format changes.
 PRODID = "-//Seminars//Seminars calendar export//EN"
@@ -38,9 +39,6 @@ LINK_LABELS = {
 # Before a cancelled talk's title, for calendar apps that show STATUS:CANCELLED as nothing.
 CANCELLED_PREFIX = "Cancelled: "
 CALENDAR_END = b"END:VCALENDAR\r\n"
-
-# Control characters are not allowed in iCalendar text; newlines are handled separately.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def calendar_bytes(
@@ -112,7 +110,7 @@ def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
     page = site_url + talk.get_absolute_url()
     lines = [
         b"BEGIN:VEVENT",
-        b"UID:" + icalendar.vText(_CONTROL.sub("", talk.uid)).to_ical(),
+        b"UID:" + icalendar.vText(CONTROL.sub("", talk.uid)).to_ical(),
         # The talk's last change, never the request time: a feed's bytes change only when
         # its talks do, which is what lets calendar apps get a 304.
         b"DTSTAMP:" + _utc_value(talk.updated),
@@ -141,7 +139,7 @@ def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
     for name, features in (("join_url", b"AUDIO,VIDEO"), ("livestream_url", b"VIDEO,FEED")):
         url, label = getattr(talk, name), LINK_LABELS[name].encode()
         if url.startswith(("https://", "http://")):
-            value = icalendar.vUri(_CONTROL.sub("", url)).to_ical()
+            value = icalendar.vUri(CONTROL.sub("", url)).to_ical()
             lines.append(
                 b"CONFERENCE;VALUE=URI;FEATURE=" + features + b";LABEL=" + label + b":" + value
             )
@@ -233,9 +231,9 @@ def description(abstract: str, speakers, page: str, links=()) -> str:
 def text(value: str) -> str:
     """Multi-line text without control characters or Windows and old Mac line endings."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", value).strip()
+    return CONTROL.sub("", value).strip()
 
 
 def line(value: str) -> str:
     """Text on one line, its whitespace collapsed (as the importer reads titles and names)."""
-    return " ".join(_CONTROL.sub(" ", value).split())
+    return " ".join(CONTROL.sub(" ", value).split())

@@ -7,6 +7,12 @@ import warnings
 from dataclasses import dataclass, field
 
 
+def first_line(error, *, limit: int = 200) -> str:
+    """An error's message cut to one line for a notice; its type's name when it says nothing."""
+    text = str(error).strip()
+    return text.splitlines()[0][:limit] if text else type(error).__name__
+
+
 class SkipEvent(Exception):
     """This event cannot be imported; str() says why."""
 
@@ -14,7 +20,7 @@ class SkipEvent(Exception):
     def unreadable(cls, prop) -> "SkipEvent":
         """For a property the parser kept as broken (icalendar's vBroken): name it and why."""
         text = str(prop.parse_error or "").strip()
-        reason = text.splitlines()[0][:200] if text else repr(str(prop))
+        reason = first_line(text) if text else repr(str(prop))
         return cls(f"unreadable {prop.property_name or 'property'} ({reason})")
 
 
@@ -113,7 +119,7 @@ class ParserNotices(logging.Handler):
 
     def _add(self, text: str) -> None:
         text = text.strip()
-        notice = Notice(self.uid, text.splitlines()[0][:300] if text else "the parser warned")
+        notice = Notice(self.uid, first_line(text, limit=300) if text else "the parser warned")
         if notice not in self._seen:  # one zone is warned of for DTSTART and for DTEND
             self._seen.add(notice)
             self.notices.append(notice)

@@ -562,13 +562,26 @@ class Talk(models.Model):
             return "hybrid" if self.venue.strip() else "online"
         return "in person" if self.venue.strip() else ""
 
-    def online_links(self) -> list[tuple[str, str]]:
-        """(label, URL) of the talk's join, livestream, recording and slides links."""
+    # The labels of the talk's web links, by field, in the order pages and calendars list
+    # them. Feeds write them as "Label: URL" lines that our own dialect reads back
+    # (seminars.ics.export, dialects): a label changed here changes every feed. Other
+    # calendars write the first four too. "More" is the talk's own link (url), such as a
+    # registration page.
+    LINK_LABELS = {
+        "join_url": "Join online",
+        "livestream_url": "Livestream",
+        "recording_url": "Recording",
+        "slides_url": "Slides",
+        "url": "More",
+    }
+
+    def online_links(self, *, own_link: bool = False) -> list[tuple[str, str]]:
+        """(label, URL) of the talk's join, livestream, recording and slides links that are
+        web addresses, in the order of LINK_LABELS; with `own_link`, its own link too."""
         links = [
-            ("Join online", self.join_url),
-            ("Livestream", self.livestream_url),
-            ("Recording", self.recording_url),
-            ("Slides", self.slides_url),
+            (label, getattr(self, name))
+            for name, label in self.LINK_LABELS.items()
+            if own_link or name != "url"
         ]
         return [(label, url) for label, url in links if url.startswith(("https://", "http://"))]
 

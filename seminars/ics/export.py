@@ -9,8 +9,8 @@ Besides what calendar apps show, the text is written so that our own dialect
 with one "Speaker:" line per speaker in order, each followed by an "Affiliation:" line
 when there is one, and ends with the "Label: URL" lines of the talk's links (LINK_LABELS),
 then the talk page's URL; the SUMMARY ends with the speakers' names in parentheses, and
-starts with CANCELLED_PREFIX when the talk is cancelled. The labels are constants here,
-which the dialect reads too.
+starts with CANCELLED_PREFIX when the talk is cancelled. The labels are constants here
+(the links' are the talk's own, Talk.LINK_LABELS), which the dialect reads too.
 """
 
 import datetime as dt
@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 import icalendar
 
+from ..models import Talk
 from .values import CONTROL
 
 # Our dialect recognises our feeds by this PRODID. Keep it when the format changes.
@@ -27,15 +28,8 @@ REFRESH_INTERVAL = dt.timedelta(hours=1)
 SPEAKER_LABEL = "Speaker: "
 AFFILIATION_LABEL = "Affiliation: "
 # The description's link lines, "Label: URL", by the Talk field they carry, in the order
-# written. Other calendars write the first four too. "More" is the talk's own link (Talk.url),
-# such as a registration page: the URL property is always the talk's page on this site.
-LINK_LABELS = {
-    "join_url": "Join online",
-    "livestream_url": "Livestream",
-    "recording_url": "Recording",
-    "slides_url": "Slides",
-    "url": "More",
-}
+# written (the talk's own link as "More": the URL property is always its page on this site).
+LINK_LABELS = Talk.LINK_LABELS
 # Before a cancelled talk's title, for calendar apps that show STATUS:CANCELLED as nothing.
 CANCELLED_PREFIX = "Cancelled: "
 CALENDAR_END = b"END:VCALENDAR\r\n"
@@ -130,7 +124,7 @@ def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
             lines.append(b"DTEND:" + _utc_value(talk.end))
     names = [s.name for s in speakers]
     lines.append(b"SUMMARY:" + _text(summary(talk.title, names, cancelled=talk.is_cancelled)))
-    links = talk_links(talk)
+    links = talk.online_links(own_link=True)
     lines.append(b"DESCRIPTION:" + _text(description(talk.abstract, speakers, page, links)))
     if talk.venue.strip():
         lines.append(b"LOCATION:" + _text(line(talk.venue)))
@@ -210,14 +204,8 @@ def speaker_block(speakers) -> str:
     return "\n".join(lines)
 
 
-def talk_links(talk) -> list[tuple[str, str]]:
-    """(label, URL) of the talk's web links, in the order of LINK_LABELS."""
-    links = ((label, getattr(talk, name)) for name, label in LINK_LABELS.items())
-    return [(label, url) for label, url in links if url.startswith(("https://", "http://"))]
-
-
 def links_block(links) -> str:
-    """One "Label: URL" line per (label, URL) of talk_links()."""
+    """One "Label: URL" line per (label, URL) of Talk.online_links(own_link=True)."""
     return "\n".join(f"{label}: {line(url)}" for label, url in links)
 
 

@@ -14,7 +14,6 @@ starts with CANCELLED_PREFIX when the talk is cancelled. The labels are constant
 """
 
 import datetime as dt
-from collections.abc import Iterable
 
 import icalendar
 
@@ -35,20 +34,6 @@ CANCELLED_PREFIX = "Cancelled: "
 CALENDAR_END = b"END:VCALENDAR\r\n"
 
 
-def calendar_bytes(
-    talks: Iterable, *, name: str | None, description: str = "", site_url: str
-) -> bytes:
-    """The calendar of `talks`, in the order given; with no `name`, a file of events.
-
-    `talks` come from Talk.objects.with_speakers(); `site_url` is the scheme and host that
-    talk page links start with, e.g. "https://talks.example.org".
-    """
-    subscribed = name is not None
-    head = calendar_head(name=name, description=description) if subscribed else file_head()
-    events = (event_bytes(talk, site_url=site_url, subscribed=subscribed) for talk in talks)
-    return b"".join((head, *events, CALENDAR_END))
-
-
 def file_head() -> bytes:
     """The start of a file of events to import, such as one talk's download.
 
@@ -61,7 +46,8 @@ def file_head() -> bytes:
 def calendar_head(*, name: str, description: str = "") -> bytes:
     """The start of a calendar to subscribe to: its properties, up to the first event.
 
-    A calendar is this, the events' bytes from event_bytes(), then CALENDAR_END.
+    A calendar is this, the events' bytes from event_bytes(), then CALENDAR_END (as
+    seminars.feeds.calendars.calendar_bytes() puts them together).
     """
     calendar = _calendar()
     # icalendar does not know these properties as text, so say so to have them escaped.
@@ -89,6 +75,9 @@ def _head(calendar: icalendar.Calendar) -> bytes:
 
 def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
     """One talk as a serialised VEVENT, CRLF line endings included.
+
+    `talk` comes from Talk.objects.with_speakers(); `site_url` is the scheme and host that
+    talk page links start with, e.g. "https://talks.example.org".
 
     `subscribed`: for a calendar people subscribe to, whose talks leave their time free
     (TRANSP:TRANSPARENT); else for a file they import on purpose, which leaves that to the

@@ -202,7 +202,6 @@ def import_data(
     records, skipped = [], set()
     for calendar in calendars:
         dialect = dialect_for(str(calendar.get("PRODID", "")))
-        before = len(notices)
         events = calendar_events(
             calendar,
             site_tz=site_tz,
@@ -211,8 +210,8 @@ def import_data(
             max_occurrences=options.max_occurrences,
             notices=notices,
         )
-        skipped.update(n.uid for n in notices[before:] if n.skipped)
-        records.extend(dialect.refine(event) for event in events)
+        skipped |= events.skipped
+        records.extend(dialect.refine(event) for event in events.records)
         _check_time(started, options, f"reading {len(records):,} events")
     if options.max_events is not None:
         _check_event_count(len(records), options.max_events, "talks (with repetitions)")

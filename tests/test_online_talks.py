@@ -31,7 +31,7 @@ def read(*events, prodid="-//Tests//Seminars tests//EN"):
         horizon=NOW + dt.timedelta(days=365),
         max_occurrences=100,
         notices=notices,
-    )
+    ).records
     dialect = dialect_for(str(calendar.get("PRODID")))
     return [dialect.refine(r) for r in records]
 
@@ -129,7 +129,7 @@ def test_our_feed_carries_conference_properties_and_the_links_in_the_description
             horizon=NOW + dt.timedelta(days=365),
             max_occurrences=10,
             notices=[],
-        )
+        ).records
     ]
     assert links(record) == (
         ZOOM,

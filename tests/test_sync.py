@@ -296,3 +296,19 @@ def test_kept_edits_name_each_field_edited_since_the_import_and_taking_one_undoe
         NOW,
     )
     assert [e.field for e in kept_edits([talk])] == ["venue"]
+
+
+def test_the_occurrences_of_a_skipped_recurring_event_are_kept_even_with_a_slash_in_its_uid(
+    source, series
+):
+    event = "https://example.org/events/7"  # a UID with slashes, as some servers write
+    occurrences = [f"{event}/20261126T120000Z", f"{event}/20261203T120000Z"]
+    sync([record(uid, days=d) for uid, d in zip(occurrences, (1, 8), strict=True)], source, series)
+    result = sync([record("a@x")], source, series, skipped_uids={event})
+    statuses = dict(Talk.objects.values_list("uid", "status"))
+    assert statuses == {
+        occurrences[0]: "confirmed",
+        occurrences[1]: "confirmed",
+        "a@x": "confirmed",
+    }
+    assert result.cancelled == 0

@@ -4,6 +4,9 @@ import datetime as dt
 import hashlib
 import logging
 import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ftfy
@@ -32,6 +35,11 @@ _MAYBE_MOJIBAKE = re.compile(
 )
 
 
+class CalendarEvents(NamedTuple):
+    records: list[EventRecord]
+    skipped: set[str]  # the UIDs of the events, or single occurrences, left out
+
+
 def calendar_events(
     calendar: icalendar.Calendar,
     *,
@@ -40,11 +48,13 @@ def calendar_events(
     horizon: dt.datetime,
     max_occurrences: int,
     notices: list[Notice],
-) -> list[EventRecord]:
-    """Return a record per event, and per occurrence of a recurring event up to `horizon`.
+) -> CalendarEvents:
+    """Return a record per event, and per occurrence of a recurring event up to `horizon`,
+    and the UIDs of those left out.
 
     Events that cannot be imported are left out with a notice naming their UID (one whose
-    notice says `skipped`): a bad event never stops the others.
+    notice says `skipped`): a bad event never stops the others. Whether a talk comes from
+    an event left out, from_skipped_event() tells.
     """
     default_tz = _calendar_zone(calendar, site_tz, notices)
     with ParserNotices(notices) as capture:
@@ -61,7 +71,6 @@ def calendar_events(
             horizon=horizon,
             max_occurrences=max_occurrences,
             timezones=calendar.walk("VTIMEZONE"),
-            empty_rules=[],
         )
         records = []
         for uid, components in _group_by_uid(calendar.walk("VEVENT")).items():
@@ -69,23 +78,47 @@ def calendar_events(
             try:
                 records.extend(_group_records(uid, components, context))
             except SkipEvent as reason:
-                notices.append(Notice(uid, str(reason), skipped=True))
+                context.skip(uid, str(reason))
             except Exception as error:  # one broken event must not sink its calendar
                 # The notice is the user's one line; the traceback is for LOG_LEVEL=DEBUG.
                 logger.debug("event %s could not be read", uid, exc_info=True)
-                notices.append(Notice(uid, f"unreadable ({first_line(error)})", skipped=True))
+                context.skip(uid, f"unreadable ({first_line(error)})")
     # Once per calendar: calendarlabs.com writes an empty RRULE in each of its events.
     if len(context.empty_rules) == 1:
         notices.append(Notice(context.empty_rules[0], "the RRULE is empty; read without it"))
     elif context.empty_rules:
         count = len(context.empty_rules)
         notices.append(Notice("", f"{count} events have an empty RRULE; each was read without it"))
-    return records
+    return CalendarEvents(records, context.skipped)
 
 
+def from_skipped_event(talk_uid: str, skipped: Collection[str]) -> bool:
+    """Whether the talk imported as `talk_uid` comes from an event in `skipped` (UIDs from
+    calendar_events()): the event itself, or an occurrence of it (see _occurrence_uid)."""
+    if talk_uid in skipped:
+        return True
+    event_uid, _, key = talk_uid.rpartition("/")
+    return event_uid in skipped and _RECURRENCE_KEY.fullmatch(key) is not None
+
+
+@dataclass
 class _Context:
-    def __init__(self, **values):
-        self.__dict__.update(values)
+    """What reading one calendar's events needs, and what it gathers on the way."""
+
+    site_tz: ZoneInfo
+    default_tz: dt.tzinfo
+    notices: list[Notice]
+    now: dt.datetime
+    horizon: dt.datetime
+    max_occurrences: int
+    timezones: list[icalendar.Component]
+    empty_rules: list[str] = field(default_factory=list)  # UIDs of events with an empty RRULE
+    skipped: set[str] = field(default_factory=set)
+
+    def skip(self, uid: str, reason: str) -> None:
+        """Leave the event (or occurrence) `uid` out, saying why."""
+        self.notices.append(Notice(uid, reason, skipped=True))
+        self.skipped.add(uid)
 
 
 def _calendar_zone(calendar, site_tz, notices):
@@ -174,17 +207,26 @@ def _group_records(uid, components, context):
         origin = origins.get(key, master)
         if origin is not None and "DTEND" not in origin and "DURATION" not in origin:
             occurrence.pop("DTEND", None)
-        occurrence_uid = _bounded_uid(f"{uid}/{key}")
+        occurrence_uid = _occurrence_uid(uid, key)
         try:
             records.append(_record(occurrence, occurrence_uid, context))
         except SkipEvent as reason:
-            context.notices.append(Notice(occurrence_uid, str(reason), skipped=True))
+            context.skip(occurrence_uid, str(reason))
     return records
+
+
+def _occurrence_uid(uid: str, key: str) -> str:
+    """The UID of the talk of one occurrence: the event's UID, "/", its _recurrence_key()."""
+    return _bounded_uid(f"{uid}/{key}")
 
 
 def _version(component):
     stamp = _stamp(component) or _EPOCH
     return (_sequence(component), stamp)
+
+
+# What _recurrence_key() writes: a UTC time, or a date.
+_RECURRENCE_KEY = re.compile(r"\d{8}(?:T\d{6}Z)?")
 
 
 def _recurrence_key(occurrence, context) -> str:

@@ -17,6 +17,7 @@ from ..models import FeedSource, Series, Speaker, Talk, TalkSpeaker
 from ..names import name_key
 from ..slugs import UNIQUE_BASE_LENGTH, slug_for, unique_slug
 from ..speakers import changeable_by_import, find_or_create_speaker
+from .events import from_skipped_event
 from .records import EventRecord, Notice, SpeakerRecord
 
 SYNCED_FIELDS = (
@@ -555,7 +556,7 @@ def _cancel_vanished(source, seen: set[str], skipped: set[str], *, now) -> list[
     for talk in candidates.only(
         "pk", "uid", "title", "start", "end", "all_day", "venue", "imported"
     ):
-        if talk.uid in seen or talk.uid in skipped or talk.uid.split("/", 1)[0] in skipped:
+        if talk.uid in seen or from_skipped_event(talk.uid, skipped):
             continue
         talk.imported = {**talk.imported, "status": Talk.Status.CANCELLED}
         vanished.append(talk)

@@ -366,24 +366,3 @@ def test_both_parsers_read_the_same_events():
         ]
     )
     assert [e.categories.value for e in vobject_events(data)] == [[series.name]] * 3
-
-
-def test_the_link_lines_carry_the_labels_the_talk_page_shows_and_its_own_link_last():
-    talk = make_talk(
-        abstract="Abstract.",
-        url="https://example.org/register",
-        join_url="https://example.zoom.us/j/1",
-        slides_url="https://example.org/s.pdf",
-    )
-
-    description = str(only_event(build(talk))["DESCRIPTION"])
-
-    assert talk.online_links() == [
-        ("Join online", "https://example.zoom.us/j/1"),
-        ("Slides", "https://example.org/s.pdf"),
-    ]
-    assert description.split("\n\n")[1] == (
-        "Join online: https://example.zoom.us/j/1\n"
-        "Slides: https://example.org/s.pdf\n"
-        "More: https://example.org/register"
-    )

@@ -56,3 +56,11 @@ def test_the_models_stand_on_small_modules_only():
 
 def test_fetching_imports_no_models():
     assert "seminars.models" not in project_imports("seminars.ics.fetch")
+
+
+@pytest.mark.parametrize(
+    "module", sorted(f"seminars.ics.{p.stem}" for p in (PACKAGE / "ics").glob("[a-z]*.py"))
+)
+def test_the_ics_package_imports_nothing_above_the_models(module):
+    above = ("seminars.admin", "seminars.feeds", "seminars.importing", "seminars.views")
+    assert not {m for m in project_imports(module) if m.startswith(above)}

@@ -18,10 +18,12 @@ from django.utils import timezone
 
 from .ics.dialects import dialect_for
 from .ics.events import calendar_events
-from .ics.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetched, FetchError, fetch, is_url
+from .ics.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Fetched, FetchError, fetch
 from .ics.read import NotACalendar, calendar_description, calendar_name, read_calendars
+from .ics.records import first_line
 from .ics.sync import SyncResult, sync_records
-from .models import STDIN_PREFIX, UPLOAD_PREFIX, FeedSource, Series, Talk
+from .locations import is_upload, is_url, stdin_location
+from .models import FeedSource, Series, Talk
 from .slugs import slug_for, unique_slug
 
 logger = logging.getLogger(__name__)
@@ -75,8 +77,8 @@ def source_location(location: str, *, series: Series | str = "") -> str:
     per series."""
     if location == "-":
         slug = series.slug if isinstance(series, Series) else slug_for(series)
-        return f"{STDIN_PREFIX}:{slug}" if slug else STDIN_PREFIX
-    if is_url(location) or location.startswith(UPLOAD_PREFIX):
+        return stdin_location(slug)
+    if is_url(location) or is_upload(location):
         return location
     return os.path.abspath(location)
 
@@ -115,7 +117,7 @@ def import_source(location: str, options: ImportOptions, *, stdin=None, progress
     except OperationalError as error:
         if not _is_sqlite_lock(error):
             logger.exception("import of %s failed in the database", recorded)
-            report.error = f"database error, nothing imported: {_first_line(error)}"
+            report.error = f"database error, nothing imported: {first_line(error)}"
         else:
             # SQLite has one writer at a time; another import (or a long save) holds it.
             # Nothing went wrong with this source, so nothing is recorded against it.
@@ -125,10 +127,10 @@ def import_source(location: str, options: ImportOptions, *, stdin=None, progress
             )
     except DatabaseError as error:
         logger.exception("import of %s failed in the database", recorded)
-        report.error = f"database error, nothing imported: {_first_line(error)}"
+        report.error = f"database error, nothing imported: {first_line(error)}"
     except Exception as error:  # a bug must not stop the other sources, nor go unrecorded
         logger.exception("import of %s failed", recorded)
-        report.error = f"unexpected error, nothing imported: {_first_line(error)}"
+        report.error = f"unexpected error, nothing imported: {first_line(error)}"
     if report.error and not options.dry_run:
         _record_failure(recorded, report.error)
     return report
@@ -200,7 +202,6 @@ def import_data(
     records, skipped = [], set()
     for calendar in calendars:
         dialect = dialect_for(str(calendar.get("PRODID", "")))
-        before = len(notices)
         events = calendar_events(
             calendar,
             site_tz=site_tz,
@@ -209,8 +210,8 @@ def import_data(
             max_occurrences=options.max_occurrences,
             notices=notices,
         )
-        skipped.update(n.uid for n in notices[before:] if n.skipped)
-        records.extend(dialect.refine(event) for event in events)
+        skipped |= events.skipped
+        records.extend(dialect.refine(event) for event in events.records)
         _check_time(started, options, f"reading {len(records):,} events")
     if options.max_events is not None:
         _check_event_count(len(records), options.max_events, "talks (with repetitions)")
@@ -284,11 +285,6 @@ def _fingerprint(data: bytes, options: ImportOptions, now: dt.datetime, *, serie
     today = timezone.localdate(now)
     digest.update(repr((IMPORTER_VERSION, decisive, today, settings.TIME_ZONE)).encode())
     return digest.hexdigest()
-
-
-def _first_line(error) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:200] if text else type(error).__name__
 
 
 def _is_sqlite_lock(error: OperationalError) -> bool:

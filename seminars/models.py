@@ -24,10 +24,10 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
-from .ics.fetch import is_url
-from .ics.records import FIRST_YEAR, LAST_YEAR, in_supported_years
+from .locations import SourceKind, kind_of
 from .names import name_key
 from .slugs import slug_for
+from .years import FIRST_YEAR, LAST_YEAR, in_supported_years
 
 # A talk that started longer ago than this no longer shows as in progress. The bound lets
 # "upcoming" walk the start index from a point near now instead of from the first talk ever.
@@ -237,22 +237,11 @@ class FeedSourceQuerySet(models.QuerySet):
         )
 
 
-# A calendar uploaded in the admin is recorded under this prefix, its bytes on the source.
-UPLOAD_PREFIX = "upload:"
-STDIN_PREFIX = "stdin"
-DEMO_PREFIX = "demo:"
-
-
 class FeedSource(models.Model):
     """A calendar that talks are imported from: a URL, an uploaded file, a file on the server,
     standard input or the demo calendar."""
 
-    class Kind(models.TextChoices):
-        URL = "url", "URL"
-        UPLOAD = "upload", "Uploaded file"
-        FILE = "file", "File on the server"
-        STDIN = "stdin", "Standard input"
-        DEMO = "demo", "Demo calendar"
+    Kind = SourceKind
 
     location = models.CharField(max_length=2000, unique=True, help_text="URL or file path.")
     kind = models.CharField(
@@ -316,16 +305,8 @@ class FeedSource(models.Model):
 
     @classmethod
     def kind_for(cls, location: str) -> str:
-        """The kind of the source recorded as `location` (see importing.source_location)."""
-        if is_url(location):
-            return cls.Kind.URL
-        if location.startswith(UPLOAD_PREFIX):
-            return cls.Kind.UPLOAD
-        if location == STDIN_PREFIX or location.startswith(f"{STDIN_PREFIX}:"):
-            return cls.Kind.STDIN
-        if location.startswith(DEMO_PREFIX):
-            return cls.Kind.DEMO
-        return cls.Kind.FILE
+        """The kind of the source recorded as `location` (see seminars.locations)."""
+        return kind_of(location)
 
     @property
     def is_upload(self) -> bool:
@@ -600,13 +581,26 @@ class Talk(models.Model):
             return "hybrid" if self.venue.strip() else "online"
         return "in person" if self.venue.strip() else ""
 
-    def online_links(self) -> list[tuple[str, str]]:
-        """(label, URL) of the talk's join, livestream, recording and slides links."""
+    # The labels of the talk's web links, by field, in the order pages and calendars list
+    # them. Feeds write them as "Label: URL" lines that our own dialect reads back
+    # (seminars.ics.export, dialects): a label changed here changes every feed. Other
+    # calendars write the first four too. "More" is the talk's own link (url), such as a
+    # registration page.
+    LINK_LABELS = {
+        "join_url": "Join online",
+        "livestream_url": "Livestream",
+        "recording_url": "Recording",
+        "slides_url": "Slides",
+        "url": "More",
+    }
+
+    def online_links(self, *, own_link: bool = False) -> list[tuple[str, str]]:
+        """(label, URL) of the talk's join, livestream, recording and slides links that are
+        web addresses, in the order of LINK_LABELS; with `own_link`, its own link too."""
         links = [
-            ("Join online", self.join_url),
-            ("Livestream", self.livestream_url),
-            ("Recording", self.recording_url),
-            ("Slides", self.slides_url),
+            (label, getattr(self, name))
+            for name, label in self.LINK_LABELS.items()
+            if own_link or name != "url"
         ]
         return [(label, url) for label, url in links if url.startswith(("https://", "http://"))]
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from seminars.ics.events import calendar_events
+from seminars.ics.events import calendar_events, from_skipped_event
 from seminars.ics.records import Notice
 from tests.factories import ics_calendar, ics_event
 from tests.subprocesses import ROOT
@@ -31,7 +31,7 @@ def events(data: bytes, *, now=NOW, horizon_days=365, max_occurrences=1000):
         horizon=now + dt.timedelta(days=horizon_days),
         max_occurrences=max_occurrences,
         notices=notices,
-    )
+    ).records
     return records, notices
 
 
@@ -72,7 +72,7 @@ def _events_in_child(data: bytes) -> dict:
             icalendar.Calendar.from_ical(sys.stdin.buffer.read()),
             site_tz=ZoneInfo("Europe/London"), now=now, horizon=now + dt.timedelta(days=365),
             max_occurrences=1000, notices=notices,
-        )
+        ).records
         print(json.dumps({
             "records": len(records),
             "notices": [str(n) for n in notices],
@@ -519,3 +519,46 @@ def test_the_same_uid_twice_keeps_the_latest_sequence():
     records, notices = events(data)
     assert [(r.uid, r.title) for r in records] == [("d@x", "Newer")]
     assert [str(n) for n in notices] == ["d@x: the UID appears 2 times; kept the latest version"]
+
+
+# What is left out, by UID
+
+
+def test_the_uids_of_the_events_left_out_come_back_with_the_records():
+    data = ics_calendar(
+        ics_event("good@x", "Good", "20270101T100000Z"),
+        ics_event("nostart@x", "No start", None),
+        ics_event("badzone@x", "Bad zone", ";TZID=Mars/Olympus_Mons:20270101T100000"),
+    )
+    notices: list[Notice] = []
+
+    records, skipped = calendar_events(
+        icalendar.Calendar.from_ical(data),
+        site_tz=LONDON,
+        now=NOW,
+        horizon=NOW + dt.timedelta(days=365),
+        max_occurrences=10,
+        notices=notices,
+    )
+
+    assert [r.uid for r in records] == ["good@x"]
+    assert skipped == {"nostart@x", "badzone@x"} == {n.uid for n in notices if n.skipped}
+
+
+@pytest.mark.parametrize(
+    ("talk_uid", "left_out"),
+    [
+        ("a@x", True),
+        ("a@x/20270101T100000Z", True),
+        ("a@x/20270101", True),
+        ("https://example.org/e/1", True),
+        ("https://example.org/e/1/20270101T100000Z", True),
+        ("a@x/b", False),  # another event's UID, not an occurrence of a@x
+        ("b@x/20270101T100000Z", False),
+        ("https://example.org/e/2/20270101T100000Z", False),
+    ],
+)
+def test_a_talk_is_from_a_skipped_event_when_it_is_the_event_or_one_of_its_occurrences(
+    talk_uid, left_out
+):
+    assert from_skipped_event(talk_uid, {"a@x", "https://example.org/e/1"}) is left_out

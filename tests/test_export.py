@@ -8,6 +8,7 @@ import pytest
 import vobject
 from django.utils import timezone
 
+from seminars.feeds.calendars import Feed, calendar_bytes, talk_feed
 from seminars.ics import export
 from seminars.models import Talk
 from tests.factories import make_series, make_speaker, make_talk
@@ -19,8 +20,15 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def build(*talks, name="Logic Seminar", description="Talks on logic.") -> bytes:
-    loaded = Talk.objects.with_speakers().filter(pk__in=[t.pk for t in talks]).order_by("start")
-    return export.calendar_bytes(loaded, name=name, description=description, site_url=SITE)
+    """The calendar of `talks` as the feeds build it, with no window in time."""
+    feed = Feed(
+        key="test",
+        talks=Talk.objects.filter(pk__in=[t.pk for t in talks]),
+        name=name,
+        description=description,
+        filename="test.ics",
+    )
+    return calendar_bytes(feed, site_url=SITE, now=timezone.now())
 
 
 def only_event(data: bytes) -> icalendar.Event:
@@ -64,7 +72,7 @@ def test_calendar_has_the_properties_subscribed_calendars_read():
 
 
 def test_calendar_without_talks_is_still_a_calendar():
-    data = export.calendar_bytes([], name="Empty", site_url=SITE)
+    data = build(name="Empty", description="")
 
     calendar = icalendar.Calendar.from_ical(data)
     assert calendar.walk("VEVENT") == []
@@ -73,9 +81,7 @@ def test_calendar_without_talks_is_still_a_calendar():
 
 
 def test_calendar_name_with_newlines_stays_on_one_escaped_line():
-    data = export.calendar_bytes(
-        [], name="Logic\nEND:VCALENDAR", description="A; b, c\nEND:VCALENDAR", site_url=SITE
-    )
+    data = build(name="Logic\nEND:VCALENDAR", description="A; b, c\nEND:VCALENDAR")
 
     assert b"X-WR-CALNAME:Logic END:VCALENDAR\r\n" in data
     assert b"X-WR-CALDESC:A\\; b\\, c\\nEND:VCALENDAR\r\n" in data
@@ -217,9 +223,7 @@ def test_events_of_a_calendar_to_subscribe_to_leave_time_free():
 
 
 def test_event_of_a_file_to_import_says_nothing_of_free_time():
-    talk = Talk.objects.with_speakers().get(pk=make_talk().pk)
-
-    data = export.calendar_bytes([talk], name=None, site_url=SITE)
+    data = calendar_bytes(talk_feed(make_talk()), site_url=SITE, now=timezone.now())
 
     # The user adds this one talk on purpose: their calendar app's default (busy) applies.
     assert "TRANSP" not in only_event(data)

@@ -1,11 +1,18 @@
+import ast
 import gzip
+import importlib.metadata
+import inspect
 import io
 import os
 import socket
 import time
+from pathlib import Path
 
+import httpx
 import pytest
+from packaging.requirements import Requirement
 
+from seminars.ics import fetch as fetch_module
 from seminars.ics.fetch import (
     DEFAULT_MAX_BYTES,
     MAX_ETAG_LENGTH,
@@ -450,3 +457,66 @@ def test_proxy_from_the_environment_is_not_used(server, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     server.replies["/talks.ics"] = Reply()
     assert fetch(f"{server.url}/talks.ics") == Fetched(data=CALENDAR)
+
+
+# The guard rests on httpx's and httpcore's public interfaces, on the versions pinned
+
+
+def test_public_only_connects_to_the_very_address_it_checked(server, monkeypatch):
+    """DNS rebinding: a name that resolves to a public address for the check and to this
+    machine afterwards. The connection goes to the address checked, never to a second answer."""
+    real_getaddrinfo = socket.getaddrinfo
+    answers = ["8.8.8.8", "127.0.0.1"]  # public, then loopback
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "rebind.example":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        address = answers.pop(0) if len(answers) > 1 else answers[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    server.replies["/talks.ics"] = Reply()
+    url = f"http://rebind.example:{server.server_port}/talks.ics"
+
+    with pytest.raises(FetchError):
+        fetch(url, public_only=True, timeout=1)
+    assert server.seen == []
+    assert answers == ["127.0.0.1"]  # looked up once, for the check
+
+
+def test_public_only_refuses_an_https_url_before_connecting(server):
+    url = f"https://127.0.0.1:{server.server_port}/talks.ics"
+    assert _fetch_error(url, public_only=True) == _refusal(url, "127.0.0.1")
+    assert server.seen == []
+
+
+def test_fetching_uses_no_private_part_of_httpx_or_httpcore():
+    tree = ast.parse(inspect.getsource(fetch_module))
+    private = [
+        f"{node.value.id}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("httpx", "httpcore")
+        and node.attr.startswith("_")
+    ]
+    private += [
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module.startswith(("httpx._", "httpcore._"))
+    ]
+    assert private == []
+    # httpx's own transport builds its pool privately: ours must not be one of it.
+    assert not issubclass(fetch_module._Transport, httpx.HTTPTransport)
+
+
+@pytest.mark.parametrize("package", ["httpx", "httpcore"])
+def test_the_installed_http_libraries_are_the_versions_pinned(package):
+    requirements = Path(__file__).resolve().parent.parent / "requirements.txt"
+    pins = [
+        Requirement(line.split("#")[0])
+        for line in requirements.read_text().splitlines()
+        if line.split("#")[0].strip()
+    ]
+    (pin,) = [r for r in pins if r.name == package]
+    assert pin.specifier.contains(importlib.metadata.version(package))

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
+from seminars.feeds.calendars import calendar_bytes, series_feed
 from seminars.ics import export
 from seminars.ics.dialects import dialect_for
 from seminars.ics.events import calendar_events
@@ -30,7 +31,7 @@ def read(*events, prodid="-//Tests//Seminars tests//EN"):
         horizon=NOW + dt.timedelta(days=365),
         max_occurrences=100,
         notices=notices,
-    )
+    ).records
     dialect = dialect_for(str(calendar.get("PRODID")))
     return [dialect.refine(r) for r in records]
 
@@ -111,8 +112,7 @@ def test_our_feed_carries_conference_properties_and_the_links_in_the_description
         recording_url="https://video.example.org/rec",
         slides_url="https://example.org/slides.pdf",
     )
-    loaded = Talk.objects.with_speakers().filter(pk=talk.pk)
-    data = export.calendar_bytes(loaded, name="Logic", site_url=SITE)
+    data = calendar_bytes(series_feed(talk.series), site_url=SITE, now=NOW)
     (event,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
     conferences = event["CONFERENCE"]
     assert [(str(c), c.params["FEATURE"]) for c in conferences] == [
@@ -129,7 +129,7 @@ def test_our_feed_carries_conference_properties_and_the_links_in_the_description
             horizon=NOW + dt.timedelta(days=365),
             max_occurrences=10,
             notices=[],
-        )
+        ).records
     ]
     assert links(record) == (
         ZOOM,

@@ -320,3 +320,19 @@ def test_a_dropped_talk_that_comes_back_is_reconfirmed(source, series):
     assert Talk.objects.get(uid="b@x").status == "cancelled"
     sync([record("a@x"), record("b@x")], source, series)
     assert Talk.objects.get(uid="b@x").status == "confirmed"
+
+
+def test_the_occurrences_of_a_skipped_recurring_event_are_kept_even_with_a_slash_in_its_uid(
+    source, series
+):
+    event = "https://example.org/events/7"  # a UID with slashes, as some servers write
+    occurrences = [f"{event}/20261126T120000Z", f"{event}/20261203T120000Z"]
+    sync([record(uid, days=d) for uid, d in zip(occurrences, (1, 8), strict=True)], source, series)
+    result = sync([record("a@x")], source, series, skipped_uids={event})
+    statuses = dict(Talk.objects.values_list("uid", "status"))
+    assert statuses == {
+        occurrences[0]: "confirmed",
+        occurrences[1]: "confirmed",
+        "a@x": "confirmed",
+    }
+    assert result.cancelled == 0

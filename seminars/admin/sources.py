@@ -20,10 +20,11 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from ..ics.fetch import is_url, size_text
+from ..ics.fetch import size_text
 from ..ics.sync import CannotTake, SyncResult, kept_edits, take_feed_value
 from ..importing import ImportOptions, import_source
-from ..models import UPLOAD_PREFIX, FeedSource, Talk, TalkSpeaker
+from ..locations import UPLOAD_PREFIX, is_url
+from ..models import FeedSource, Talk, TalkSpeaker
 from .display import truncated
 from .scoping import (
     OrganisedSeriesFilter,

@@ -17,9 +17,9 @@ from django.http import HttpResponseRedirect
 from django.utils import dateformat, timezone
 from django.utils.translation import ngettext
 
-from ..ics.records import FIRST_YEAR, LAST_YEAR
 from ..locks import Busy, SourceBusy, changing_talks
 from ..models import SHOWABLE, Talk, TalkSpeaker, nearest_first_order
+from ..years import FIRST_YEAR, LAST_YEAR
 from .display import HTTPS_URL_FIELDS, truncated
 from .scoping import (
     OrganisedSeriesFilter,

@@ -4,6 +4,9 @@ import datetime as dt
 import hashlib
 import logging
 import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ftfy
@@ -12,17 +15,11 @@ import x_wr_timezone
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from ..years import FIRST_YEAR, LAST_YEAR, in_supported_years
 from . import recurrence
 from .plaintext import to_plain_text
-from .records import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    EventRecord,
-    Notice,
-    ParserNotices,
-    SkipEvent,
-    in_supported_years,
-)
+from .records import EventRecord, Notice, ParserNotices, SkipEvent, first_line
+from .values import CONTROL, as_list
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +33,11 @@ _MAYBE_MOJIBAKE = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
     "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
-# Control characters other than tab and newline: PostgreSQL refuses NUL, and none is text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class CalendarEvents(NamedTuple):
+    records: list[EventRecord]
+    skipped: set[str]  # the UIDs of the events, or single occurrences, left out
 
 
 def calendar_events(
@@ -48,11 +48,13 @@ def calendar_events(
     horizon: dt.datetime,
     max_occurrences: int,
     notices: list[Notice],
-) -> list[EventRecord]:
-    """Return a record per event, and per occurrence of a recurring event up to `horizon`.
+) -> CalendarEvents:
+    """Return a record per event, and per occurrence of a recurring event up to `horizon`,
+    and the UIDs of those left out.
 
     Events that cannot be imported are left out with a notice naming their UID (one whose
-    notice says `skipped`): a bad event never stops the others.
+    notice says `skipped`): a bad event never stops the others. Whether a talk comes from
+    an event left out, from_skipped_event() tells.
     """
     default_tz = _calendar_zone(calendar, site_tz, notices)
     with ParserNotices(notices) as capture:
@@ -69,7 +71,6 @@ def calendar_events(
             horizon=horizon,
             max_occurrences=max_occurrences,
             timezones=calendar.walk("VTIMEZONE"),
-            empty_rules=[],
         )
         records = []
         for uid, components in _group_by_uid(calendar.walk("VEVENT")).items():
@@ -77,23 +78,47 @@ def calendar_events(
             try:
                 records.extend(_group_records(uid, components, context))
             except SkipEvent as reason:
-                notices.append(Notice(uid, str(reason), skipped=True))
+                context.skip(uid, str(reason))
             except Exception as error:  # one broken event must not sink its calendar
                 # The notice is the user's one line; the traceback is for LOG_LEVEL=DEBUG.
                 logger.debug("event %s could not be read", uid, exc_info=True)
-                notices.append(Notice(uid, f"unreadable ({_first_line(error)})", skipped=True))
+                context.skip(uid, f"unreadable ({first_line(error)})")
     # Once per calendar: calendarlabs.com writes an empty RRULE in each of its events.
     if len(context.empty_rules) == 1:
         notices.append(Notice(context.empty_rules[0], "the RRULE is empty; read without it"))
     elif context.empty_rules:
         count = len(context.empty_rules)
         notices.append(Notice("", f"{count} events have an empty RRULE; each was read without it"))
-    return records
+    return CalendarEvents(records, context.skipped)
 
 
+def from_skipped_event(talk_uid: str, skipped: Collection[str]) -> bool:
+    """Whether the talk imported as `talk_uid` comes from an event in `skipped` (UIDs from
+    calendar_events()): the event itself, or an occurrence of it (see _occurrence_uid)."""
+    if talk_uid in skipped:
+        return True
+    event_uid, _, key = talk_uid.rpartition("/")
+    return event_uid in skipped and _RECURRENCE_KEY.fullmatch(key) is not None
+
+
+@dataclass
 class _Context:
-    def __init__(self, **values):
-        self.__dict__.update(values)
+    """What reading one calendar's events needs, and what it gathers on the way."""
+
+    site_tz: ZoneInfo
+    default_tz: dt.tzinfo
+    notices: list[Notice]
+    now: dt.datetime
+    horizon: dt.datetime
+    max_occurrences: int
+    timezones: list[icalendar.Component]
+    empty_rules: list[str] = field(default_factory=list)  # UIDs of events with an empty RRULE
+    skipped: set[str] = field(default_factory=set)
+
+    def skip(self, uid: str, reason: str) -> None:
+        """Leave the event (or occurrence) `uid` out, saying why."""
+        self.notices.append(Notice(uid, reason, skipped=True))
+        self.skipped.add(uid)
 
 
 def _calendar_zone(calendar, site_tz, notices):
@@ -110,7 +135,7 @@ def _calendar_zone(calendar, site_tz, notices):
 def _group_by_uid(events) -> dict[str, list[icalendar.Event]]:
     groups: dict[str, list[icalendar.Event]] = {}
     for event in events:
-        uid = _CONTROL.sub("", str(event.get("UID", ""))).strip() or _derived_uid(event)
+        uid = CONTROL.sub("", str(event.get("UID", ""))).strip() or _derived_uid(event)
         groups.setdefault(uid, []).append(event)
     return groups
 
@@ -182,17 +207,26 @@ def _group_records(uid, components, context):
         origin = origins.get(key, master)
         if origin is not None and "DTEND" not in origin and "DURATION" not in origin:
             occurrence.pop("DTEND", None)
-        occurrence_uid = _bounded_uid(f"{uid}/{key}")
+        occurrence_uid = _occurrence_uid(uid, key)
         try:
             records.append(_record(occurrence, occurrence_uid, context))
         except SkipEvent as reason:
-            context.notices.append(Notice(occurrence_uid, str(reason), skipped=True))
+            context.skip(occurrence_uid, str(reason))
     return records
+
+
+def _occurrence_uid(uid: str, key: str) -> str:
+    """The UID of the talk of one occurrence: the event's UID, "/", its _recurrence_key()."""
+    return _bounded_uid(f"{uid}/{key}")
 
 
 def _version(component):
     stamp = _stamp(component) or _EPOCH
     return (_sequence(component), stamp)
+
+
+# What _recurrence_key() writes: a UTC time, or a date.
+_RECURRENCE_KEY = re.compile(r"\d{8}(?:T\d{6}Z)?")
 
 
 def _recurrence_key(occurrence, context) -> str:
@@ -207,11 +241,6 @@ def _as_datetime(value, context) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=context.default_tz)
     return dt.datetime.combine(value, dt.time(0), tzinfo=context.site_tz)
-
-
-def _first_line(error) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:200] if text else type(error).__name__
 
 
 def _record(component, uid: str, context) -> EventRecord:
@@ -234,7 +263,7 @@ def _record(component, uid: str, context) -> EventRecord:
         _check_year(end, "ends")
     if component.errors:
         context.notices.append(
-            Notice(uid, f"unreadable property ignored: {_first_line(component.errors[0][1])}")
+            Notice(uid, f"unreadable property ignored: {first_line(component.errors[0][1])}")
         )
     url = _url(component, uid, context)
     description = _description(component)
@@ -277,7 +306,7 @@ def _decoded_time(prop, uid, context):
     try:
         value = prop.dt
     except Exception as error:
-        raise SkipEvent(f"unreadable date ({_first_line(error)})") from error
+        raise SkipEvent(f"unreadable date ({first_line(error)})") from error
     if not isinstance(value, dt.date):
         raise SkipEvent(f"unreadable date {value!r}")
     if isinstance(value, dt.datetime) and value.tzinfo is None:
@@ -336,7 +365,7 @@ def _text(component, name: str) -> str:
         value = value[0] if value else None
     if value is None:
         return ""
-    text = _CONTROL.sub("", str(value))
+    text = CONTROL.sub("", str(value))
     # Text encoded twice (UTF-8 read as Windows-1252, "IRBâ€™s") is repaired; ftfy changes
     # nothing else. Its check costs as much as the parse, so it runs only where a UTF-8 lead
     # byte read as Latin-1 is followed by what a continuation byte reads as.
@@ -373,8 +402,8 @@ def _online_links(component, description: str) -> tuple[str, str]:
     """(join, livestream) links: RFC 7986 CONFERENCE, Google's and Microsoft's properties,
     else a video-call link in the URL or, when there is exactly one, in the description."""
     join = livestream = ""
-    for prop in _as_list(component.get("CONFERENCE")):
-        link = _CONTROL.sub("", str(prop)).strip()
+    for prop in as_list(component.get("CONFERENCE")):
+        link = CONTROL.sub("", str(prop)).strip()
         if not _is_web_url(link):
             continue
         features = prop.params.get("FEATURE", "")
@@ -406,12 +435,6 @@ def _is_web_url(link: str) -> bool:
     except ValidationError:
         return False
     return True
-
-
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def _contact(component) -> str:
@@ -449,11 +472,7 @@ def _stamp(component) -> dt.datetime | None:
 
 
 def _categories(component) -> list[str]:
-    value = component.get("CATEGORIES")
-    if value is None:
-        return []
-    values = value if isinstance(value, list) else [value]
     names = []
-    for item in values:
+    for item in as_list(component.get("CATEGORIES")):
         names.extend(str(c).strip() for c in getattr(item, "cats", [item]))
     return [n for n in names if n]

@@ -9,15 +9,16 @@ Besides what calendar apps show, the text is written so that our own dialect
 with one "Speaker:" line per speaker in order, each followed by an "Affiliation:" line
 when there is one, and ends with the "Label: URL" lines of the talk's links (LINK_LABELS),
 then the talk page's URL; the SUMMARY ends with the speakers' names in parentheses, and
-starts with CANCELLED_PREFIX when the talk is cancelled. The labels are constants here,
-which the dialect reads too.
+starts with CANCELLED_PREFIX when the talk is cancelled. The labels are constants here
+(the links' are the talk's own, Talk.LINK_LABELS), which the dialect reads too.
 """
 
 import datetime as dt
-import re
-from collections.abc import Iterable
 
 import icalendar
+
+from ..models import Talk
+from .values import CONTROL
 
 # Our dialect recognises our feeds by this PRODID. Keep it when the format changes.
 PRODID = "-//Seminars//Seminars calendar export//EN"
@@ -26,35 +27,11 @@ REFRESH_INTERVAL = dt.timedelta(hours=1)
 SPEAKER_LABEL = "Speaker: "
 AFFILIATION_LABEL = "Affiliation: "
 # The description's link lines, "Label: URL", by the Talk field they carry, in the order
-# written. Other calendars write the first four too. "More" is the talk's own link (Talk.url),
-# such as a registration page: the URL property is always the talk's page on this site.
-LINK_LABELS = {
-    "join_url": "Join online",
-    "livestream_url": "Livestream",
-    "recording_url": "Recording",
-    "slides_url": "Slides",
-    "url": "More",
-}
+# written (the talk's own link as "More": the URL property is always its page on this site).
+LINK_LABELS = Talk.LINK_LABELS
 # Before a cancelled talk's title, for calendar apps that show STATUS:CANCELLED as nothing.
 CANCELLED_PREFIX = "Cancelled: "
 CALENDAR_END = b"END:VCALENDAR\r\n"
-
-# Control characters are not allowed in iCalendar text; newlines are handled separately.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def calendar_bytes(
-    talks: Iterable, *, name: str | None, description: str = "", site_url: str
-) -> bytes:
-    """The calendar of `talks`, in the order given; with no `name`, a file of events.
-
-    `talks` come from Talk.objects.with_speakers(); `site_url` is the scheme and host that
-    talk page links start with, e.g. "https://talks.example.org".
-    """
-    subscribed = name is not None
-    head = calendar_head(name=name, description=description) if subscribed else file_head()
-    events = (event_bytes(talk, site_url=site_url, subscribed=subscribed) for talk in talks)
-    return b"".join((head, *events, CALENDAR_END))
 
 
 def file_head() -> bytes:
@@ -69,7 +46,8 @@ def file_head() -> bytes:
 def calendar_head(*, name: str, description: str = "") -> bytes:
     """The start of a calendar to subscribe to: its properties, up to the first event.
 
-    A calendar is this, the events' bytes from event_bytes(), then CALENDAR_END.
+    A calendar is this, the events' bytes from event_bytes(), then CALENDAR_END (as
+    seminars.feeds.calendars.calendar_bytes() puts them together).
     """
     calendar = _calendar()
     # icalendar does not know these properties as text, so say so to have them escaped.
@@ -98,6 +76,9 @@ def _head(calendar: icalendar.Calendar) -> bytes:
 def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
     """One talk as a serialised VEVENT, CRLF line endings included.
 
+    `talk` comes from Talk.objects.with_speakers(); `site_url` is the scheme and host that
+    talk page links start with, e.g. "https://talks.example.org".
+
     `subscribed`: for a calendar people subscribe to, whose talks leave their time free
     (TRANSP:TRANSPARENT); else for a file they import on purpose, which leaves that to the
     calendar app (busy, in most).
@@ -112,7 +93,7 @@ def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
     page = site_url + talk.get_absolute_url()
     lines = [
         b"BEGIN:VEVENT",
-        b"UID:" + icalendar.vText(_CONTROL.sub("", talk.uid)).to_ical(),
+        b"UID:" + icalendar.vText(CONTROL.sub("", talk.uid)).to_ical(),
         # The talk's last change, never the request time: a feed's bytes change only when
         # its talks do, which is what lets calendar apps get a 304.
         b"DTSTAMP:" + _utc_value(talk.updated),
@@ -132,7 +113,7 @@ def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
             lines.append(b"DTEND:" + _utc_value(talk.end))
     names = [s.name for s in speakers]
     lines.append(b"SUMMARY:" + _text(summary(talk.title, names, cancelled=talk.is_cancelled)))
-    links = talk_links(talk)
+    links = talk.online_links(own_link=True)
     lines.append(b"DESCRIPTION:" + _text(description(talk.abstract, speakers, page, links)))
     if talk.venue.strip():
         lines.append(b"LOCATION:" + _text(line(talk.venue)))
@@ -141,7 +122,7 @@ def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
     for name, features in (("join_url", b"AUDIO,VIDEO"), ("livestream_url", b"VIDEO,FEED")):
         url, label = getattr(talk, name), LINK_LABELS[name].encode()
         if url.startswith(("https://", "http://")):
-            value = icalendar.vUri(_CONTROL.sub("", url)).to_ical()
+            value = icalendar.vUri(CONTROL.sub("", url)).to_ical()
             lines.append(
                 b"CONFERENCE;VALUE=URI;FEATURE=" + features + b";LABEL=" + label + b":" + value
             )
@@ -212,14 +193,8 @@ def speaker_block(speakers) -> str:
     return "\n".join(lines)
 
 
-def talk_links(talk) -> list[tuple[str, str]]:
-    """(label, URL) of the talk's web links, in the order of LINK_LABELS."""
-    links = ((label, getattr(talk, name)) for name, label in LINK_LABELS.items())
-    return [(label, url) for label, url in links if url.startswith(("https://", "http://"))]
-
-
 def links_block(links) -> str:
-    """One "Label: URL" line per (label, URL) of talk_links()."""
+    """One "Label: URL" line per (label, URL) of Talk.online_links(own_link=True)."""
     return "\n".join(f"{label}: {line(url)}" for label, url in links)
 
 
@@ -233,9 +208,9 @@ def description(abstract: str, speakers, page: str, links=()) -> str:
 def text(value: str) -> str:
     """Multi-line text without control characters or Windows and old Mac line endings."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", value).strip()
+    return CONTROL.sub("", value).strip()
 
 
 def line(value: str) -> str:
     """Text on one line, its whitespace collapsed (as the importer reads titles and names)."""
-    return " ".join(_CONTROL.sub(" ", value).split())
+    return " ".join(CONTROL.sub(" ", value).split())

@@ -4,11 +4,11 @@ Only bytes come out of here; decoding and parsing happen in later steps. Every f
 is a FetchError whose message is one line a user can act on.
 """
 
+import contextlib
 import gzip
 import io
 import ipaddress
 import os
-import re
 import socket
 import ssl
 import stat
@@ -22,6 +22,8 @@ from typing import BinaryIO
 import httpcore
 import httpx
 
+from ..locations import is_url
+
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_TIMEOUT = 30  # seconds for the whole fetch, redirects included
 MAX_REDIRECTS = 10
@@ -31,7 +33,6 @@ MAX_LAST_MODIFIED_LENGTH = 100
 
 USER_AGENT = "seminars-import/1.0 (+ICS importer)"
 
-_URL_SCHEME = re.compile(r"^(https?|webcals?)://", re.IGNORECASE)
 _CHUNK = 64 * 1024
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # DNS64 embeds IPv4 addresses here
 
@@ -53,11 +54,6 @@ class Fetched:
     etag: str = ""  # from the response (URLs only), to remember for next time
     last_modified: str = ""  # Last-Modified header as received (URLs only)
     not_modified: bool = False  # the server answered 304
-
-
-def is_url(location: str) -> bool:
-    """Return whether location is an http://, https://, webcal:// or webcals:// URL."""
-    return _URL_SCHEME.match(location) is not None
 
 
 def http_url(location: str, *, webcal_scheme: str = "https") -> str:
@@ -222,17 +218,88 @@ def _redirect_target(url: str, target: httpx.URL) -> str:
     return str(target)
 
 
-class _Transport(httpx.HTTPTransport):
-    """httpx's transport, opening its connections through a _Connector.
+class _Transport(httpx.BaseTransport):
+    """An httpx transport over an httpcore connection pool that opens every connection
+    through a _Connector.
 
-    httpx takes no network backend as an argument, so the connection pool it builds is
-    replaced by the same httpcore pool given the connector.
+    httpx's own HTTPTransport takes no network backend, so this one does its work with the
+    public interfaces of both libraries (httpx's BaseTransport and SyncByteStream, httpcore's
+    ConnectionPool and NetworkBackend): no upgrade can swap the connector out unnoticed.
     """
 
     def __init__(self, connector: "_Connector"):
-        ssl_context = ssl.create_default_context()  # the system's CAs, as urllib used
-        super().__init__(verify=ssl_context, trust_env=False)
-        self._pool = httpcore.ConnectionPool(ssl_context=ssl_context, network_backend=connector)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=ssl.create_default_context(),  # the system's CAs, as urllib used
+            network_backend=connector,
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _as_httpx_errors():
+            response = self._pool.handle_request(core_request)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_Body(response.stream),
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+class _Body(httpx.SyncByteStream):
+    """A response body as httpcore reads it, its errors raised as httpx's."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def __iter__(self):
+        with _as_httpx_errors():
+            yield from self._stream
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+# httpcore's errors and the httpx errors they are raised as, the most specific first.
+_HTTPX_ERRORS = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+@contextlib.contextmanager
+def _as_httpx_errors():
+    """Raise httpcore's errors as the httpx errors fetch() handles; let others through."""
+    try:
+        yield
+    except Exception as error:
+        for core_error, httpx_error in _HTTPX_ERRORS:
+            if isinstance(error, core_error):
+                raise httpx_error(str(error)) from error
+        raise
 
 
 class _Connector(httpcore.NetworkBackend):

@@ -5,7 +5,7 @@ import re
 import icalendar
 from icalendar.parser import unescape_backslash
 
-from .records import Notice, ParserNotices
+from .records import Notice, ParserNotices, first_line
 
 BOM = b"\xef\xbb\xbf"
 # A line break followed by a space or tab continues the line (RFC 5545, 3.1). Folding joins
@@ -89,8 +89,7 @@ def _parse_without_timezones(text, error, notices) -> list[icalendar.Calendar]:
                 )
             )
             return calendars
-    reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-    raise NotACalendar(f"the calendar cannot be parsed: {reason}") from error
+    raise NotACalendar(f"the calendar cannot be parsed: {first_line(error)}") from error
 
 
 def _calendar_text(calendars, name: str) -> str:

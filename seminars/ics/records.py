@@ -6,19 +6,11 @@ import logging
 import warnings
 from dataclasses import dataclass, field
 
-# The years a talk may fall in. Outside them dates overflow time zone conversions (year 1,
-# year 9999) and are never a real talk; such events are skipped with a notice.
-FIRST_YEAR, LAST_YEAR = 1900, 2200
-EARLIEST = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.UTC)
-LATEST = dt.datetime(LAST_YEAR + 1, 1, 1, tzinfo=dt.UTC)
 
-
-def in_supported_years(value: dt.date) -> bool:
-    """Whether a date or time falls in the supported years, wherever its zone is."""
-    # The wall-clock year first: comparing year 1 or 9999 across zones may overflow.
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        return False
-    return not isinstance(value, dt.datetime) or value.tzinfo is None or EARLIEST <= value < LATEST
+def first_line(error, *, limit: int = 200) -> str:
+    """An error's message cut to one line for a notice; its type's name when it says nothing."""
+    text = str(error).strip()
+    return text.splitlines()[0][:limit] if text else type(error).__name__
 
 
 class SkipEvent(Exception):
@@ -28,7 +20,7 @@ class SkipEvent(Exception):
     def unreadable(cls, prop) -> "SkipEvent":
         """For a property the parser kept as broken (icalendar's vBroken): name it and why."""
         text = str(prop.parse_error or "").strip()
-        reason = text.splitlines()[0][:200] if text else repr(str(prop))
+        reason = first_line(text) if text else repr(str(prop))
         return cls(f"unreadable {prop.property_name or 'property'} ({reason})")
 
 
@@ -127,7 +119,7 @@ class ParserNotices(logging.Handler):
 
     def _add(self, text: str) -> None:
         text = text.strip()
-        notice = Notice(self.uid, text.splitlines()[0][:300] if text else "the parser warned")
+        notice = Notice(self.uid, first_line(text, limit=300) if text else "the parser warned")
         if notice not in self._seen:  # one zone is warned of for DTSTART and for DTEND
             self._seen.add(notice)
             self.notices.append(notice)

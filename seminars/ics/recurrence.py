@@ -15,7 +15,9 @@ import math
 import icalendar
 import recurring_ical_events
 
-from .records import EARLIEST, SkipEvent
+from ..years import EARLIEST
+from .records import SkipEvent, first_line
+from .values import as_list
 
 # An event may have at most this many occurrences from its start to the horizon. Expanding
 # costs ~50 µs an occurrence, so this keeps a hostile event to a few seconds.
@@ -42,10 +44,8 @@ def occurrence_bound(master: icalendar.Event, start: dt.datetime, horizon: dt.da
 
     Raise SkipEvent for a rule no calendar app would accept (no FREQ, INTERVAL below 1).
     """
-    rules = master.get("RRULE", [])
-    rules = rules if isinstance(rules, list) else [rules]
-    total = sum(len(getattr(dates, "dts", [])) for dates in _as_list(master.get("RDATE")))
-    for rule in rules:
+    total = sum(len(getattr(dates, "dts", [])) for dates in as_list(master.get("RDATE")))
+    for rule in as_list(master.get("RRULE")):
         total += _rule_bound(rule, start, horizon)
     return total
 
@@ -94,9 +94,7 @@ def expand(
     try:
         occurrences = recurring_ical_events.of(calendar).between(EARLIEST, horizon)
     except Exception as error:  # the recurrence library raises many types on broken rules
-        text = str(error).strip()
-        reason = text.splitlines()[0][:200] if text else type(error).__name__
-        raise SkipEvent(f"recurrence cannot be expanded ({reason})") from error
+        raise SkipEvent(f"recurrence cannot be expanded ({first_line(error)})") from error
     return occurrences
 
 
@@ -110,12 +108,6 @@ def nearest(occurrences: list, *, now: dt.datetime, keep: int, start_of) -> list
     return (past[-room:] if room else []) + kept
 
 
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 # Properties without which the event's occurrences are unknown: one unreadable skips the event.
 _RECURRENCE_PROPERTIES = ("RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
 
@@ -124,20 +116,20 @@ def check_readable(components: list[icalendar.Component]) -> None:
     """Raise SkipEvent naming the first recurrence property the parser could not read."""
     for component in components:
         for name in _RECURRENCE_PROPERTIES:
-            for value in _as_list(component.get(name)):
+            for value in as_list(component.get(name)):
                 if isinstance(value, icalendar.vBroken):
                     raise SkipEvent.unreadable(value)
 
 
 def has_empty_rule(master: icalendar.Component) -> bool:
     """Whether the event has an `RRULE:` line with nothing after it."""
-    return any(_is_empty(rule) for rule in _as_list(master.get("RRULE")))
+    return any(_is_empty(rule) for rule in as_list(master.get("RRULE")))
 
 
 def without_empty_rules(master: icalendar.Component) -> icalendar.Component:
     """A copy of `master` without its empty RRULEs (the calendar is left as it was)."""
     event = copy.copy(master)
-    rules = [rule for rule in _as_list(master.get("RRULE")) if not _is_empty(rule)]
+    rules = [rule for rule in as_list(master.get("RRULE")) if not _is_empty(rule)]
     del event["RRULE"]
     if rules:
         event["RRULE"] = rules if len(rules) > 1 else rules[0]

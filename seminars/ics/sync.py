@@ -6,6 +6,7 @@ organiser's edit on this site (kept, and reported as a conflict).
 """
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from ..models import FeedSource, Series, Speaker, Talk, TalkSpeaker
 from ..names import name_key
 from ..slugs import UNIQUE_BASE_LENGTH, slug_for, unique_slug
 from ..speakers import changeable_by_import, find_or_create_speaker
+from .events import from_skipped_event
 from .records import EventRecord, Notice, SpeakerRecord
 
 SYNCED_FIELDS = (
@@ -192,7 +194,7 @@ def sync_records(
     *,
     source: FeedSource,
     series: Series,
-    skipped_uids: set[str] = frozenset(),
+    skipped_uids: Collection[str] = frozenset(),
     take_over: bool = False,
     now: dt.datetime | None = None,
     progress=None,
@@ -200,19 +202,57 @@ def sync_records(
     """Create, update and cancel the talks of `source` so they match `records`.
 
     Writes talks, their speaker links and new speakers; call it inside a transaction.
-    `skipped_uids` are events of the feed that could not be read this time: their talks
-    are left alone rather than cancelled. A talk imported from another source is left
-    alone too, unless `take_over` is set and it is in `series` (the same calendar under a
-    new file name): then it becomes this source's.
+    `skipped_uids` are events of the feed that could not be read this time
+    (calendar_events()): their talks are left alone rather than cancelled. A talk imported
+    from another source is left alone too, unless `take_over` is set and it is in `series`
+    (the same calendar under a new file name): then it becomes this source's.
     """
     now = now or timezone.now()
-    result = SyncResult()
-    notices = result.notices
+    plan = _plan(
+        records, source=source, series=series, take_over=take_over, now=now, progress=progress
+    )
+    vanished = _apply(plan, source=source, series=series, skipped_uids=skipped_uids, now=now)
+    return _summarise(plan, vanished)
+
+
+@dataclass
+class _Update:
+    """A talk whose feed values changed, merged with them in memory."""
+
+    talk: Talk
+    speakers: list[SpeakerRecord]
+    fields: list[str]  # the talk's fields the merge changed
+    replace_speakers: bool
+    before: dict  # the changed fields' values, and the speakers' names, from before
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.fields or self.replace_speakers)
+
+
+@dataclass
+class _Plan:
+    """What a sync writes, worked out without writing: new talks, and existing ones with
+    the feed's changes merged in; and what it found on the way."""
+
+    uids: set[str]  # the feed's UIDs
+    new: list[tuple[Talk, list[SpeakerRecord]]] = field(default_factory=list)
+    updates: list[_Update] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: int = 0
+    notices: list[Notice] = field(default_factory=list)
+    conflicts: list[Notice] = field(default_factory=list)
+
+
+def _plan(records, *, source, series, take_over, now, progress) -> _Plan:
+    """Read the talks `records` name and decide, for each record, to create, update, skip
+    or leave its talk; merge the updates into the talks in memory (see _merge)."""
+    notices: list[Notice] = []
     records = latest_per_uid(records, notices)
+    plan = _Plan(uids={r.uid for r in records}, notices=notices)
     existing = _existing_talks([r.uid for r in records])
     owners = _owners(existing.values(), source)
-
-    new_talks, new_speakers, to_merge = [], [], []
+    to_merge = []
     for index, record in enumerate(records):
         if progress and index % 500 == 0:
             progress(index, len(records))
@@ -231,16 +271,15 @@ def sync_records(
                 updated=now,
                 **values,
             )
-            new_talks.append(talk)
-            new_speakers.append(speakers)
+            plan.new.append((talk, speakers))
         elif talk.source_id != source.pk and not _may_take_over(talk, series, take_over):
             notices.append(Notice(record.uid, _belongs_to(talk, series, owners), skipped=True))
-            result.skipped += 1
+            plan.skipped += 1
         elif talk.source_id != source.pk:
             talk.source = source
             to_merge.append((talk, values, speakers, snap))
         elif talk.imported == snap:
-            result.unchanged += 1
+            plan.unchanged += 1
         else:
             to_merge.append((talk, values, speakers, snap))
 
@@ -249,56 +288,75 @@ def sync_records(
     with_speakers = Prefetch("talk_speakers", TalkSpeaker.objects.select_related("speaker"))
     for i in range(0, len(to_merge), UPDATE_BATCH):
         prefetch_related_objects([t for t, *_ in to_merge[i : i + UPDATE_BATCH]], with_speakers)
-    changed_talks, changed_fields, speaker_changes = [], set(), {}
     for talk, values, speakers, snap in to_merge:
-        fields, replace_speakers, before = _merge(talk, values, speakers, snap, result)
+        fields, replace_speakers, before = _merge(talk, values, speakers, snap, plan.conflicts)
         talk.imported = snap
-        changed_talks.append(talk)
-        changed_fields.update({"imported", "source"})
-        if replace_speakers:
-            speaker_changes[talk.pk] = speakers
-        if fields or replace_speakers:
+        update = _Update(talk, speakers, fields, replace_speakers, before)
+        if update.changed:
             talk.sequence += 1
             talk.updated = now
-            changed_fields.update(fields, {"sequence", "updated"})
             if "title" in fields:
                 talk.slug = Talk.slug_for_title(talk.title)
-                changed_fields.add("slug")
-            diffs = [(name, before[name], getattr(talk, name)) for name in fields]
-            if replace_speakers:
-                diffs.append(("speakers", before["speakers"], _names(speakers)))
-            if "status" in fields and talk.status == Talk.Status.CANCELLED:
-                result.cancelled += 1
-                result.changes.append(Change.of("cancelled", talk, diffs=diffs))
-            else:
-                result.updated += 1
-                named = tuple(fields) + (("speakers",) if replace_speakers else ())
-                result.changes.append(Change.of("updated", talk, named, diffs))
-        else:
-            result.unchanged += 1
+        plan.updates.append(update)
+    return plan
 
-    result.created = sum(1 for t in new_talks if t.status == Talk.Status.CONFIRMED)
-    result.cancelled += len(new_talks) - result.created
+
+def _apply(plan: _Plan, *, source, series, skipped_uids, now) -> list[Talk]:
+    """Write the plan: create and update the talks, link their speakers, and cancel the
+    talks gone from the feed; return those."""
+    new_talks = [talk for talk, _ in plan.new]
     Talk.objects.bulk_create(new_talks, batch_size=BATCH)
-    result.changes[:0] = [
-        Change.of("created" if t.status == Talk.Status.CONFIRMED else "cancelled", t)
-        for t in new_talks
-    ]
+    changed_talks = [u.talk for u in plan.updates]
     if changed_talks:
+        changed_fields = {"imported", "source"}
+        for update in plan.updates:
+            changed_fields.update(update.fields)
+            if update.changed:
+                changed_fields.update({"sequence", "updated"})
+            if "title" in update.fields:
+                changed_fields.add("slug")
         Talk.objects.bulk_update(changed_talks, sorted(changed_fields), batch_size=UPDATE_BATCH)
-    links = list(zip(new_talks, new_speakers, strict=True))
-    links += [
-        (existing_talk, speaker_changes[existing_talk.pk])
-        for existing_talk in changed_talks
-        if existing_talk.pk in speaker_changes
-    ]
-    TalkSpeaker.objects.filter(talk_id__in=list(speaker_changes)).delete()
-    _link_speakers(links, series=series, now=now)
-    vanished = _cancel_vanished(source, {r.uid for r in records}, skipped_uids, now=now)
+    replaced = [(u.talk, u.speakers) for u in plan.updates if u.replace_speakers]
+    TalkSpeaker.objects.filter(talk_id__in=[talk.pk for talk, _ in replaced]).delete()
+    _link_speakers(plan.new + replaced, series=series, now=now)
+    vanished = _cancel_vanished(source, plan.uids, skipped_uids, now=now)
+    if new_talks or changed_talks or vanished:
+        content_changed()  # bulk writes send no signals
+    return vanished
+
+
+def _summarise(plan: _Plan, vanished: list[Talk]) -> SyncResult:
+    """The counts and changes of a sync that wrote `plan` and cancelled `vanished`."""
+    result = SyncResult(
+        unchanged=plan.unchanged,
+        skipped=plan.skipped,
+        notices=plan.notices,
+        conflicts=plan.conflicts,
+    )
+    for talk, _ in plan.new:
+        if talk.status == Talk.Status.CONFIRMED:
+            result.created += 1
+            result.changes.append(Change.of("created", talk))
+        else:
+            result.cancelled += 1
+            result.changes.append(Change.of("cancelled", talk))
+    for update in plan.updates:
+        talk, fields = update.talk, update.fields
+        if not update.changed:
+            result.unchanged += 1
+            continue
+        diffs = [(name, update.before[name], getattr(talk, name)) for name in fields]
+        if update.replace_speakers:
+            diffs.append(("speakers", update.before["speakers"], _names(update.speakers)))
+        if "status" in fields and talk.status == Talk.Status.CANCELLED:
+            result.cancelled += 1
+            result.changes.append(Change.of("cancelled", talk, diffs=diffs))
+        else:
+            result.updated += 1
+            named = tuple(fields) + (("speakers",) if update.replace_speakers else ())
+            result.changes.append(Change.of("updated", talk, named, diffs))
     result.cancelled += len(vanished)
     result.changes += [Change.of("cancelled", t, ("gone from the feed",)) for t in vanished]
-    if new_talks or changed_talks or result.cancelled:
-        content_changed()  # bulk writes send no signals
     return result
 
 
@@ -416,7 +474,7 @@ def _existing_talks(uids: list[str]) -> dict[str, Talk]:
     return talks
 
 
-def _merge(talk: Talk, values: dict, speakers, snap: dict, result: SyncResult):
+def _merge(talk: Talk, values: dict, speakers, snap: dict, conflicts: list[Notice]):
     """Apply the feed's changes that don't clash with an edit made here; return the fields
     that changed, whether the speakers are to be replaced, and the values from before."""
     last = talk.imported or {}
@@ -432,7 +490,7 @@ def _merge(talk: Talk, values: dict, speakers, snap: dict, result: SyncResult):
             setattr(talk, name, values[name])
             fields.append(name)
         else:
-            result.conflicts.append(
+            conflicts.append(
                 _conflict(talk, name, getattr(talk, name), values[name], f"{name} was")
             )
     current_names = tuple(ts.speaker.name for ts in talk.talk_speakers.all())
@@ -444,9 +502,7 @@ def _merge(talk: Talk, values: dict, speakers, snap: dict, result: SyncResult):
         if "speakers" not in last or current_names == last_names:
             replace = True
         else:
-            result.conflicts.append(
-                _conflict(talk, "speakers", current_names, new_names, "speakers were")
-            )
+            conflicts.append(_conflict(talk, "speakers", current_names, new_names, "speakers were"))
     return fields, replace, before
 
 
@@ -555,14 +611,14 @@ def _unique_slugs(names: list[str]) -> list[str]:
     return slugs
 
 
-def _cancel_vanished(source, seen: set[str], skipped: set[str], *, now) -> list[Talk]:
+def _cancel_vanished(source, seen: set[str], skipped: Collection[str], *, now) -> list[Talk]:
     """Cancel future talks of `source` that the feed no longer has; return them."""
     candidates = Talk.objects.filter(source=source, start__gte=now, status=Talk.Status.CONFIRMED)
     vanished = []
     for talk in candidates.only(
         "pk", "uid", "title", "start", "end", "all_day", "venue", "imported"
     ):
-        if talk.uid in seen or talk.uid in skipped or talk.uid.split("/", 1)[0] in skipped:
+        if talk.uid in seen or from_skipped_event(talk.uid, skipped):
             continue
         talk.imported = {**talk.imported, "status": Talk.Status.CANCELLED}
         vanished.append(talk)

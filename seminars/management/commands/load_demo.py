@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from seminars.demo import demo_calendars
 from seminars.importing import ImportFailed, ImportOptions, import_data
-from seminars.models import DEMO_PREFIX, Talk
+from seminars.locations import DEMO_PREFIX
+from seminars.models import Talk
 from seminars.slugs import slug_for
 
 

@@ -23,6 +23,7 @@ from .ics.read import NotACalendar, calendar_description, calendar_name, read_ca
 from .ics.records import first_line
 from .ics.sync import SyncResult, sync_records
 from .locations import is_upload, is_url, stdin_location
+from .locks import is_lock_wait
 from .models import FeedSource, Series, Talk
 from .slugs import slug_for, unique_slug
 
@@ -115,12 +116,12 @@ def import_source(location: str, options: ImportOptions, *, stdin=None, progress
     except (FetchError, ImportFailed) as error:
         report.error = str(error)
     except OperationalError as error:
-        if not _is_sqlite_lock(error):
+        if not is_lock_wait(error):
             logger.exception("import of %s failed in the database", recorded)
             report.error = f"database error, nothing imported: {first_line(error)}"
         else:
-            # SQLite has one writer at a time; another import (or a long save) holds it.
-            # Nothing went wrong with this source, so nothing is recorded against it.
+            # Another import holds the source (or, on SQLite, the one write lock) longer than
+            # this import may wait. Nothing went wrong with the source: nothing is recorded.
             report.busy = (
                 "skipped: another import is writing to the database; nothing imported, "
                 "run it again later"
@@ -225,6 +226,12 @@ def import_data(
             progress(done, total)
 
     with transaction.atomic():
+        if options.time_limit is not None and connection.vendor == "postgresql":
+            # Within a request: wait for another import of the source no longer than this
+            # import may take, then say so (rather than meet the statement timeout).
+            with connection.cursor() as cursor:
+                wait = f"{int(options.time_limit * 1000)}ms"
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [wait])
         source = _locked_source(location)
         series = wanted or known
         created_series = None
@@ -285,10 +292,6 @@ def _fingerprint(data: bytes, options: ImportOptions, now: dt.datetime, *, serie
     today = timezone.localdate(now)
     digest.update(repr((IMPORTER_VERSION, decisive, today, settings.TIME_ZONE)).encode())
     return digest.hexdigest()
-
-
-def _is_sqlite_lock(error: OperationalError) -> bool:
-    return connection.vendor == "sqlite" and "locked" in str(error)
 
 
 def _check_event_count(count: int, limit: int, what: str) -> None:

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from contextlib import closing
 
+import psycopg
 import pytest
 
 from tests.factories import ics_calendar, ics_event
@@ -99,3 +100,35 @@ def test_an_import_that_cannot_get_sqlites_write_lock_says_so_in_one_line_and_re
         "from seminars.models import FeedSource; print(repr(FeedSource.objects.get().last_error))",
     )
     assert last_error.stdout.strip() == "''"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_in_a_request_that_waits_for_another_import_of_its_source_says_so(tmp_path):
+    # On PostgreSQL the source's row lock: an admin import must not wait past its time limit
+    # (then meet the statement timeout and record a false error) while cron imports the source.
+    from django.db import connection
+
+    from seminars.importing import ImportOptions, import_source
+    from seminars.models import FeedSource
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's one write lock: see the test above")
+    feed = tmp_path / "held.ics"
+    feed.write_bytes(ics_calendar(ics_event("h@x", "Held", "20300101T100000Z"), name="H"))
+    assert not import_source(str(feed), ImportOptions()).failed
+    db = connection.settings_dict
+    with psycopg.connect(
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"],
+        host=db["HOST"],
+        port=db["PORT"],
+    ) as other:
+        other.execute("SELECT 1 FROM seminars_feedsource FOR NO KEY UPDATE")  # an import's lock
+        report = import_source(str(feed), ImportOptions(force=True, time_limit=1))
+        other.rollback()
+    assert (report.error, report.busy) == (
+        "",
+        "skipped: another import is writing to the database; nothing imported, run it again later",
+    )
+    assert FeedSource.objects.get().last_error == ""

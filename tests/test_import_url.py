@@ -74,11 +74,7 @@ def test_a_new_url_that_fails_is_not_recorded_so_all_does_not_retry_it_forever(s
     assert not FeedSource.objects.exists()
     assert not Series.objects.exists()
     code, out, err = run_import("--all")
-    assert (code, out, err) == (
-        1,
-        "",
-        "name at least one SOURCE (a file, - or a URL), or use --all",
-    )
+    assert (code, out, err) == (0, "no source is due for a sync\n", "")
 
 
 def test_a_source_that_fails_after_importing_is_recorded_and_retried_by_all(server):
@@ -166,3 +162,10 @@ def test_an_upper_case_url_imported_once_is_synced_again_by_all(server):
     assert code == 0, out
     assert f"{url}: 0 created, 1 updated" in out
     assert Talk.objects.get().title == "New From the web"
+
+
+def test_all_with_no_source_due_says_so_and_succeeds(server):
+    server.replies["/feed.ics"] = Reply(body=FEED)
+    assert run_import(f"{server.url}/feed.ics", "--series", "S")[0] == 0
+    code, out, err = run_import("--all")  # synced a moment ago: due in an hour
+    assert (code, out, err) == (0, "no source is due for a sync\n", "")

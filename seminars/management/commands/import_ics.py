@@ -106,6 +106,10 @@ class Command(BaseCommand):
             for source in FeedSource.objects.due(force=options["force"]):
                 # The series itself: its name could be another series' slug.
                 jobs.append((source.location, dataclasses.replace(base, series=source.series)))
+        if not jobs and options["all"]:
+            # The usual cron run between two intervals: nothing to do is no failure.
+            self.stdout.write("no source is due for a sync")
+            return
         if not jobs:
             raise CommandError("name at least one SOURCE (a file, - or a URL), or use --all")
         if options["sources"].count("-") > 1:

@@ -61,8 +61,8 @@ def child() -> None:
     from django.urls import reverse
 
     from seminars.importing import ImportOptions, import_data
-    from seminars.models import Talk
-    from tests.factories import make_talk
+    from seminars.models import Speaker, Talk, TalkSpeaker
+    from tests.factories import make_speaker, make_talk
     from tests.html_forms import form_data
 
     setup_test_environment()
@@ -84,6 +84,11 @@ def child() -> None:
         return url, {**data, **change}
 
     imported_form = opened(imported, {"abstract": ["Written during the import."]})
+    speaker = make_speaker("Ada Lovelace")
+    TalkSpeaker.objects.create(talk=imported, speaker=speaker)
+    speaker_url = reverse("admin:seminars_speaker_change", args=[speaker.pk])
+    speaker_form = form_data(client.get(speaker_url).text, "speaker_form")
+    speaker_form["affiliation"] = ["Written during the import"]
     here_form = opened(here, {"abstract": ["Also written during the import."]})
 
     holding, go, out = threading.Event(), threading.Event(), {}
@@ -133,6 +138,8 @@ def child() -> None:
         ]
     }
     out["during"] = post(*imported_form)
+    out["speaker"] = post(speaker_url, speaker_form)
+    out["speaker_after"] = Speaker.objects.get(pk=speaker.pk).affiliation
     out["action"] = post(
         reverse("admin:seminars_talk_changelist"),
         {"action": "cancel_talks", ACTION_CHECKBOX_NAME: [imported.pk]},
@@ -209,6 +216,19 @@ def test_the_admins_pages_open_while_an_import_writes(outcome):
         "feedsource_change": 200,
     }, {name: seen["page"][:300] for name, seen in pages.items()}
     assert f"Talk {EVENTS - 1}" in pages["talk_change"]["page"]
+
+
+def test_a_speaker_save_during_an_import_of_its_talks_calendar_comes_back_saying_so(outcome):
+    speaker = outcome["speaker"]
+    assert (speaker["status"], speaker["seconds"] < SOONER) == (200, True), speaker
+    refusal = (
+        "Another change is being saved (an import, most likely)"
+        if ON_SQLITE
+        else "A calendar of this speaker's talks is being imported"
+    )
+    assert f"{escape(refusal)}: nothing was saved." in speaker["page"]
+    assert "Written during the import" in speaker["page"]  # the form, as posted
+    assert outcome["speaker_after"] == ""
 
 
 def test_the_import_a_save_met_finishes_whole(outcome):

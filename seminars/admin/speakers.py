@@ -1,23 +1,37 @@
 """The speaker admin: organisers change the speakers only their series have; merging."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.template.response import TemplateResponse
 
 from ..models import Speaker, Talk, TalkSpeaker
 from ..speakers import merge_speakers
 from .display import HTTPS_URL_FIELDS
+from .locking import LockedChanges
 from .scoping import (
     OrganiserSpeakerAdmin,
 )
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(OrganiserSpeakerAdmin, admin.ModelAdmin):
+class SpeakerAdmin(LockedChanges, OrganiserSpeakerAdmin, admin.ModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["name", "affiliation", "talk_count"]
     search_fields = ["name", "affiliation"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["merge_selected"]
+    calendar = "A calendar of this speaker's talks"
+
+    def locked_talk_ids(self, request, object_id) -> list[int]:
+        """A speaker's save or delete changes its talks' calendar entries: their ids, for a
+        speaker this user may change (another's locks are none of their business)."""
+        try:
+            speaker = Speaker.objects.filter(pk=int(unquote(object_id or ""))).first()
+        except ValueError:
+            return []
+        if speaker is None or not self.has_change_permission(request, speaker):
+            return []
+        return list(speaker.talk_speakers.values_list("talk_id", flat=True))
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_talk_counts()  # in the model's order

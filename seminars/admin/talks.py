@@ -13,7 +13,6 @@ from django.db import models
 from django.db.models import Prefetch
 from django.forms.boundfield import BoundField
 from django.forms.widgets import SplitHiddenDateTimeWidget
-from django.http import HttpResponseRedirect
 from django.utils import dateformat, timezone
 from django.utils.translation import ngettext
 
@@ -21,6 +20,7 @@ from ..locks import Busy, SourceBusy, changing_talks
 from ..models import SHOWABLE, Talk, TalkSpeaker, nearest_first_order
 from ..years import FIRST_YEAR, LAST_YEAR
 from .display import HTTPS_URL_FIELDS, truncated
+from .locking import LockedChanges, busy_message
 from .scoping import (
     OrganisedSeriesFilter,
     OrganiserScopedAdmin,
@@ -179,7 +179,6 @@ class TalkForm(forms.ModelForm):
     compared with the talk as it is now, as Django does.
     """
 
-    refusal = ""  # set by TalkAdmin when it cannot take the save's locks: nothing is saved
     bound_field_class = TalkBoundField
 
     def __init__(self, *args, **kwargs):
@@ -199,8 +198,6 @@ class TalkForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if self.refusal:
-            raise ValidationError(self.refusal)
         clashes = []
         for name in list(cleaned_data):
             field = self.fields[name]
@@ -257,7 +254,7 @@ def _shown_value(talk: Talk, name: str) -> str:
 
 
 @admin.register(Talk)
-class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+class TalkAdmin(LockedChanges, OrganiserScopedAdmin, admin.ModelAdmin):
     formfield_overrides = {
         **HTTPS_URL_FIELDS,
         models.DateTimeField: {"widget": TalkTimeWidget},
@@ -330,48 +327,15 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         names = ", ".join(s.name for s in obj.speaker_list)
         return truncated(names, "speakers") if names else None  # the admin's "-"
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        if refusal := getattr(request, "talk_refusal", ""):
-            form = type(form.__name__, (form,), {"refusal": refusal})
-        return form
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A save holds the talk's calendar source, then the talk (seminars.locks); when an
-        import holds them, the form comes back as posted, saying so, with nothing saved."""
-        if request.method != "POST":
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        try:
-            with changing_talks(self._talk_ids(request, object_id)):
-                return super().changeform_view(request, object_id, form_url, extra_context)
-        except Busy as busy:
-            request.talk_refusal = busy_message(
-                busy, calendar="This talk's calendar", undone="nothing was saved"
-            )
-        # The form again, invalid, with what was posted; outside a transaction, it only reads.
-        return self._changeform_view(request, object_id, form_url, extra_context)
-
-    def _talk_ids(self, request, object_id) -> list[int]:
+    def locked_talk_ids(self, request, object_id) -> list[int]:
         """The talk a change or delete page is about, as a list: none for the add page, a bad
-        id or another series' talk (whose locks are none of this user's business)."""
+        id or another series' talk (whose locks are none of this user's business). The save
+        holds the talk's calendar source, then the talk (LockedChanges)."""
         try:
             pk = int(unquote(object_id)) if object_id else None
         except ValueError:
             pk = None
         return list(self.get_queryset(request).filter(pk=pk).values_list("pk", flat=True))
-
-    def delete_view(self, request, object_id, extra_context=None):
-        if request.method != "POST":
-            return super().delete_view(request, object_id, extra_context)
-        try:
-            with changing_talks(self._talk_ids(request, object_id)):
-                return super().delete_view(request, object_id, extra_context)
-        except Busy as busy:
-            message = busy_message(
-                busy, calendar="This talk's calendar", undone="it was not deleted"
-            )
-            self.message_user(request, message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -453,17 +417,6 @@ class TalkAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
                 % {"n": skipped, "first": FIRST_YEAR, "last": LAST_YEAR},
                 messages.WARNING,
             )
-
-
-def busy_message(busy: Busy, *, calendar: str, undone: str) -> str:
-    """Why a change was refused for its locks: `calendar` names the talks' calendar ("This
-    talk's calendar"), `undone` says what did not happen."""
-    if isinstance(busy, SourceBusy):
-        return f"{calendar} is being imported: {undone}. Try again in a minute."
-    # SQLite has one lock for the whole database: which change holds it is not known.
-    return (
-        f"Another change is being saved (an import, most likely): {undone}. Try again in a minute."
-    )
 
 
 SOURCE_BUSY = busy_message(

@@ -1,0 +1,248 @@
+"""Sending what is due now: waiting confirmations and talks' reminders, exactly once.
+
+`send_due()` is what `manage.py send_email` runs, from cron every few minutes or from the
+worker. How a run claims its messages before sending, and what a crash leaves, is told on
+models.Delivery. Reminders go out in a constant number of queries whatever the number of
+subscribers (up to BATCH messages; one more round of writes per further batch).
+"""
+
+import datetime as dt
+import logging
+import smtplib
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db.models import F
+from django.utils import timezone
+
+from ..models import Talk
+from . import messages
+from .models import Address, Delivery, Subscription
+
+logger = logging.getLogger(__name__)
+
+STALE_CLAIM = dt.timedelta(minutes=30)  # a claim pending this long was left by a crashed run
+BATCH = 200  # messages sent between two recordings of what was sent
+
+
+@dataclass
+class Summary:
+    confirmations: int = 0
+    reminders: int = 0
+    failed: int = 0
+    expired: int = 0
+
+    def __str__(self):
+        parts = [
+            _count(self.confirmations, "confirmation"),
+            _count(self.reminders, "reminder"),
+        ]
+        text = f"Sent {parts[0]} and {parts[1]}."
+        if self.failed:
+            failed = _count(self.failed, "message")
+            text += f" {failed} not sent (see the log); the next run retries those it can."
+        if self.expired:
+            text += f" Forgot {_count(self.expired, 'unconfirmed address', 'es')}."
+        return text
+
+
+def _count(number: int, noun: str, plural: str = "s") -> str:
+    return f"{number} {noun}{'' if number == 1 else plural}"
+
+
+def reminder_window() -> dt.timedelta:
+    return dt.timedelta(hours=settings.REMINDER_HOURS)
+
+
+def send_due(*, now: dt.datetime | None = None) -> Summary:
+    """Send every confirmation waiting and every reminder due at `now`; forget addresses
+    unconfirmed for a week. Writes Delivery rows and the addresses' refusal counts."""
+    now = now or timezone.now()
+    summary = Summary()
+    _, deleted = Address.objects.expired(now).delete()
+    summary.expired = deleted.get(Address._meta.label, 0)
+    connection = get_connection()
+    try:
+        for address in Address.objects.filter(confirmation_waiting=True):
+            if send_confirmation(address, connection=connection):
+                summary.confirmations += 1
+        sent, failed = send_reminders(now=now, connection=connection)
+        summary.reminders += sent
+        summary.failed += failed
+    finally:
+        connection.close()
+    return summary
+
+
+def send_confirmation(address: Address, *, connection=None) -> bool:
+    """Send the address's waiting confirmation, if this call is the one that claims it.
+
+    The claim is one conditional update, so two runs never both send it. A transient failure
+    puts it back for the next run; a permanent refusal (5xx) counts against the address.
+    """
+    if not Address.objects.filter(pk=address.pk, confirmation_waiting=True).update(
+        confirmation_waiting=False
+    ):
+        return False
+    outcome = _send(messages.confirmation(address), connection)
+    if outcome == SENT:
+        return True
+    if outcome == PERMANENT:
+        Address.objects.filter(pk=address.pk).update(refusals=F("refusals") + 1)
+    else:
+        Address.objects.filter(pk=address.pk).update(confirmation_waiting=True)
+    return False
+
+
+SENT, TRANSIENT, PERMANENT, UNREACHABLE = "sent", "transient", "permanent", "unreachable"
+
+
+def _send(message, connection) -> str:
+    """Send one message; say how it went. Errors are logged, never raised."""
+    message.connection = connection
+    try:
+        if connection is not None:
+            connection.open()  # once: later messages of the run share the connection
+        message.send()
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _ in error.recipients.values()]
+        return _refused(message, codes[0] if codes else None, error)
+    except smtplib.SMTPResponseException as error:
+        return _refused(message, error.smtp_code, error)
+    except OSError as error:  # unreachable, disconnected, timed out: the SMTP server's fault
+        logger.warning("Could not reach the SMTP server: %s", error)
+        if connection is not None:
+            connection.close()
+        return UNREACHABLE
+    return SENT
+
+
+def _refused(message, code, error) -> str:
+    permanent = code is not None and 500 <= code < 600
+    logger.warning("SMTP refused a message to %s (%s): %s", message.to[0], code, error)
+    return PERMANENT if permanent else TRANSIENT
+
+
+def due_reminders(now: dt.datetime):
+    """(address pk, talk pk, talk start) of every reminder due at `now` and never claimed:
+    confirmed talks starting within REMINDER_HOURS, not yet started, of series that a
+    receiving address follows for reminders."""
+    talks = list(
+        Talk.objects.filter(
+            status=Talk.Status.CONFIRMED, start__gt=now, start__lte=now + reminder_window()
+        ).values_list("pk", "series_id", "start")
+    )
+    if not talks:
+        return []
+    followers = {}
+    for series_id, address_id in Subscription.objects.filter(
+        reminders=True,
+        series_id__in={series_id for _, series_id, _ in talks},
+        address__in=Address.objects.receiving(),
+    ).values_list("series_id", "address_id"):
+        followers.setdefault(series_id, []).append(address_id)
+    claimed = set(
+        Delivery.objects.filter(
+            kind=Delivery.Kind.REMINDER, talk_id__in=[pk for pk, _, _ in talks]
+        ).values_list("address_id", "talk_id", "start")
+    )
+    return [
+        (address_id, pk, start)
+        for pk, series_id, start in talks
+        for address_id in followers.get(series_id, [])
+        if (address_id, pk, start) not in claimed
+    ]
+
+
+def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int]:
+    """Claim the reminders due at `now` (and claims left stale by a crashed run), send them,
+    record each. Returns (sent, not sent)."""
+    run = uuid.uuid4().hex
+    Delivery.objects.filter(
+        status=Delivery.Status.PENDING, claimed_at__lt=now - STALE_CLAIM
+    ).update(run=run, claimed_at=now)
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                address_id=address_id,
+                talk_id=talk_id,
+                kind=Delivery.Kind.REMINDER,
+                start=start,
+                run=run,
+                claimed_at=now,
+            )
+            for address_id, talk_id, start in due_reminders(now)
+        ],
+        ignore_conflicts=True,  # rows another run holds stay its own
+    )
+    # Only the rows this run inserted or took over carry its run.
+    rows = list(
+        Delivery.objects.filter(run=run, status=Delivery.Status.PENDING).select_related("address")
+    )
+    if not rows:
+        return 0, 0
+    talks = Talk.objects.filter(pk__in={row.talk_id for row in rows}).with_speakers()
+    talks = {talk.pk: talk for talk in talks}
+    files = {}
+    record = _Record(now)
+    for row in rows:
+        talk = talks[row.talk_id]
+        if talk.is_cancelled or talk.start != row.start or talk.start <= now:
+            # A stale claim of a talk changed since: its new start has a key of its own.
+            record.add(row, "outdated")
+            continue
+        if talk.pk not in files:
+            files[talk.pk] = messages.talk_file(talk)
+        if record.unreachable:
+            record.add(row, TRANSIENT)
+            continue
+        outcome = _send(messages.reminder(row.address, talk, ics=files[talk.pk]), connection)
+        record.add(row, outcome)
+        if len(record.rows) >= BATCH:
+            record.write()
+    record.write()
+    return record.sent, record.not_sent
+
+
+class _Record:
+    """What a run's sending did, written in a few queries per batch."""
+
+    def __init__(self, now):
+        self.now = now
+        self.rows: list[tuple[Delivery, str]] = []
+        self.sent = self.not_sent = 0
+        self.unreachable = False
+
+    def add(self, row, outcome):
+        if outcome == UNREACHABLE:
+            self.unreachable = True  # give the rest of the run up to the next one
+            outcome = TRANSIENT
+        self.rows.append((row, outcome))
+
+    def write(self):
+        by = {}
+        for row, outcome in self.rows:
+            by.setdefault(outcome, []).append(row)
+        if SENT in by:
+            Delivery.objects.filter(pk__in=[r.pk for r in by[SENT]]).update(
+                status=Delivery.Status.SENT, sent_at=self.now
+            )
+        if TRANSIENT in by:
+            # Given up: the next run claims it anew.
+            Delivery.objects.filter(pk__in=[r.pk for r in by[TRANSIENT]]).delete()
+        if PERMANENT in by:
+            Delivery.objects.filter(pk__in=[r.pk for r in by[PERMANENT]]).update(
+                status=Delivery.Status.FAILED, error="Refused permanently by the mail server."
+            )
+            Address.objects.filter(pk__in={r.address_id for r in by[PERMANENT]}).update(
+                refusals=F("refusals") + 1
+            )
+        if "outdated" in by:
+            Delivery.objects.filter(pk__in=[r.pk for r in by["outdated"]]).update(
+                status=Delivery.Status.FAILED, error="Not sent: the talk changed before it was."
+            )
+        self.sent += len(by.get(SENT, []))
+        self.not_sent += len(by.get(TRANSIENT, [])) + len(by.get(PERMANENT, []))
+        self.rows = []

@@ -92,18 +92,26 @@ def talk_file(talk: Talk) -> bytes:
     return b"".join((export.file_head(), event, export.CALENDAR_END))
 
 
-def reminder(address: Address, talk: Talk, *, ics: bytes | None = None) -> EmailMultiAlternatives:
-    """A talk's reminder; `talk` from Talk.objects.with_speakers(), `ics` its talk_file()
-    (made once per talk by a run that reminds many)."""
+# The subject's start of a change notice, by Delivery.Kind.
+PREFIXES = {"reminder": "", "cancelled": "Cancelled: ", "moved": "Moved: "}
+
+
+def reminder(
+    address: Address, talk: Talk, *, ics: bytes | None = None, kind: str = "reminder"
+) -> EmailMultiAlternatives:
+    """A talk's reminder, or with `kind` its "Cancelled:" or "Moved:" notice; `talk` from
+    Talk.objects.with_speakers(), `ics` its talk_file() (made once per talk by a run that
+    sends many). The .ics of a cancelled talk says STATUS:CANCELLED, which calendars apply."""
     zone = address_zone(address)
     start, end = talk.local_times(zone)
     message = _message(
         address=address,
-        subject=f"{talk.title} – {when(talk, zone)}",
+        subject=f"{PREFIXES[kind]}{talk.title} – {when(talk, zone)}",
         template="reminder",
         series=talk.series,
         context={
             "talk": talk,
+            "kind": kind,
             "when": when(talk, zone),
             "end": end,
             "zone": zone.key,

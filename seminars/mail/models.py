@@ -112,6 +112,8 @@ class Delivery(models.Model):
 
     class Kind(models.TextChoices):
         REMINDER = "reminder", "Reminder"
+        CANCELLED = "cancelled", "Cancelled notice"  # `start`: the start that was reminded
+        MOVED = "moved", "Moved notice"  # `start`: the new start
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

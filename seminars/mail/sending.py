@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from ..models import Talk
@@ -31,6 +31,7 @@ BATCH = 200  # messages sent between two recordings of what was sent
 class Summary:
     confirmations: int = 0
     reminders: int = 0
+    notices: int = 0
     failed: int = 0
     expired: int = 0
 
@@ -40,6 +41,8 @@ class Summary:
             _count(self.reminders, "reminder"),
         ]
         text = f"Sent {parts[0]} and {parts[1]}."
+        if self.notices:
+            text += f" Sent {_count(self.notices, 'change notice')}."
         if self.failed:
             failed = _count(self.failed, "message")
             text += f" {failed} not sent (see the log); the next run retries those it can."
@@ -68,9 +71,9 @@ def send_due(*, now: dt.datetime | None = None) -> Summary:
         for address in Address.objects.filter(confirmation_waiting=True):
             if send_confirmation(address, connection=connection):
                 summary.confirmations += 1
-        sent, failed = send_reminders(now=now, connection=connection)
-        summary.reminders += sent
-        summary.failed += failed
+        summary.reminders, summary.notices, summary.failed = send_reminders(
+            now=now, connection=connection
+        )
     finally:
         connection.close()
     return summary
@@ -149,16 +152,58 @@ def due_reminders(now: dt.datetime):
         ).values_list("address_id", "talk_id", "start")
     )
     return [
-        (address_id, pk, start)
+        (address_id, pk, Delivery.Kind.REMINDER, start)
         for pk, series_id, start in talks
         for address_id in followers.get(series_id, [])
         if (address_id, pk, start) not in claimed
     ]
 
 
-def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int]:
-    """Claim the reminders due at `now` (and claims left stale by a crashed run), send them,
-    record each. Returns (sent, not sent)."""
+def due_changes(now: dt.datetime):
+    """(address pk, talk pk, kind, start) of the change notices due at `now`: a talk an
+    address was reminded of, not yet started, that is cancelled since ("Cancelled:", keyed on
+    the start it was reminded for) or moved to another time ("Moved:", keyed on the new
+    start, so a talk moved twice is told twice). Only to addresses still following its series.
+    Claims already made are left out by the unique constraint when these are inserted.
+    """
+    told = (
+        Delivery.objects.filter(
+            kind=Delivery.Kind.REMINDER,
+            status=Delivery.Status.SENT,
+            talk__start__gt=now,
+            address__in=Address.objects.receiving(),
+        )
+        .filter(Q(talk__status=Talk.Status.CANCELLED) | ~Q(talk__start=F("start")))
+        .filter(
+            Exists(
+                Subscription.objects.filter(
+                    address=OuterRef("address"), series=OuterRef("talk__series")
+                )
+            )
+        )
+        .values_list("address_id", "talk_id", "start", "talk__status", "talk__start")
+    )
+    due = set()
+    for address_id, talk_id, start, status, talk_start in told:
+        if status == Talk.Status.CANCELLED:
+            due.add((address_id, talk_id, Delivery.Kind.CANCELLED, start))
+        else:
+            due.add((address_id, talk_id, Delivery.Kind.MOVED, talk_start))
+    return sorted(due)
+
+
+def _still_due(row: Delivery, talk: Talk, now: dt.datetime) -> bool:
+    """Whether a claim still says what its talk is (a stale claim may be outdated)."""
+    if talk.start <= now:
+        return False
+    if row.kind == Delivery.Kind.CANCELLED:
+        return talk.is_cancelled
+    return not talk.is_cancelled and talk.start == row.start
+
+
+def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int, int]:
+    """Claim the reminders and change notices due at `now` (and claims left stale by a
+    crashed run), send them, record each. Returns (reminders sent, notices sent, not sent)."""
     run = uuid.uuid4().hex
     Delivery.objects.filter(
         status=Delivery.Status.PENDING, claimed_at__lt=now - STALE_CLAIM
@@ -168,12 +213,12 @@ def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int]:
             Delivery(
                 address_id=address_id,
                 talk_id=talk_id,
-                kind=Delivery.Kind.REMINDER,
+                kind=kind,
                 start=start,
                 run=run,
                 claimed_at=now,
             )
-            for address_id, talk_id, start in due_reminders(now)
+            for address_id, talk_id, kind, start in [*due_reminders(now), *due_changes(now)]
         ],
         ignore_conflicts=True,  # rows another run holds stay its own
     )
@@ -182,14 +227,20 @@ def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int]:
         Delivery.objects.filter(run=run, status=Delivery.Status.PENDING).select_related("address")
     )
     if not rows:
-        return 0, 0
+        return 0, 0, 0
     talks = Talk.objects.filter(pk__in={row.talk_id for row in rows}).with_speakers()
     talks = {talk.pk: talk for talk in talks}
     files = {}
     record = _Record(now)
+    # A talk moved into the reminder window has its "Moved:" notice and its reminder due at
+    # once: the notice, which says all the reminder does, stands for both.
+    moved = {(r.address_id, r.talk_id, r.start) for r in rows if r.kind == Delivery.Kind.MOVED}
     for row in rows:
+        if row.kind == Delivery.Kind.REMINDER and (row.address_id, row.talk_id, row.start) in moved:
+            record.add(row, "covered")
+            continue
         talk = talks[row.talk_id]
-        if talk.is_cancelled or talk.start != row.start or talk.start <= now:
+        if not _still_due(row, talk, now):
             # A stale claim of a talk changed since: its new start has a key of its own.
             record.add(row, "outdated")
             continue
@@ -198,12 +249,13 @@ def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int]:
         if record.unreachable:
             record.add(row, TRANSIENT)
             continue
-        outcome = _send(messages.reminder(row.address, talk, ics=files[talk.pk]), connection)
+        message = messages.reminder(row.address, talk, ics=files[talk.pk], kind=row.kind)
+        outcome = _send(message, connection)
         record.add(row, outcome)
         if len(record.rows) >= BATCH:
             record.write()
     record.write()
-    return record.sent, record.not_sent
+    return record.sent, record.notices, record.not_sent
 
 
 class _Record:
@@ -212,7 +264,7 @@ class _Record:
     def __init__(self, now):
         self.now = now
         self.rows: list[tuple[Delivery, str]] = []
-        self.sent = self.not_sent = 0
+        self.sent = self.notices = self.not_sent = 0
         self.unreachable = False
 
     def add(self, row, outcome):
@@ -225,8 +277,9 @@ class _Record:
         by = {}
         for row, outcome in self.rows:
             by.setdefault(outcome, []).append(row)
-        if SENT in by:
-            Delivery.objects.filter(pk__in=[r.pk for r in by[SENT]]).update(
+        if SENT in by or "covered" in by:
+            done = [r.pk for r in by.get(SENT, []) + by.get("covered", [])]
+            Delivery.objects.filter(pk__in=done).update(
                 status=Delivery.Status.SENT, sent_at=self.now
             )
         if TRANSIENT in by:
@@ -243,6 +296,8 @@ class _Record:
             Delivery.objects.filter(pk__in=[r.pk for r in by["outdated"]]).update(
                 status=Delivery.Status.FAILED, error="Not sent: the talk changed before it was."
             )
-        self.sent += len(by.get(SENT, []))
+        sent = by.get(SENT, [])
+        self.notices += sum(r.kind != Delivery.Kind.REMINDER for r in sent)
+        self.sent += sum(r.kind == Delivery.Kind.REMINDER for r in sent)
         self.not_sent += len(by.get(TRANSIENT, [])) + len(by.get(PERMANENT, []))
         self.rows = []

@@ -552,3 +552,19 @@ def test_two_runs_at_once_send_each_reminder_once(client, inbox):
     sent = [(m["To"], subject(m)) for m in inbox.messages]
     assert len(sent) == len(set(sent)) == 15
     assert Delivery.objects.filter(status="sent").count() == 15
+
+
+@pytest.mark.django_db
+def test_a_talks_text_is_escaped_in_the_html_email(client, inbox):
+    series = make_series()
+    make_talk(
+        series=series,
+        start=timezone.now() + dt.timedelta(hours=3),
+        title="<script>alert(1)</script> & more",
+    )
+    subscribed(client, inbox, "ada@example.org", series)
+    send_email()
+    (message,) = inbox.messages
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html_of(message)
+    assert "<script>" not in html_of(message)
+    assert "<script>alert(1)</script> & more" in text_of(message)

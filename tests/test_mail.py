@@ -568,3 +568,14 @@ def test_a_talks_text_is_escaped_in_the_html_email(client, inbox):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html_of(message)
     assert "<script>" not in html_of(message)
     assert "<script>alert(1)</script> & more" in text_of(message)
+
+
+@pytest.mark.django_db
+def test_an_address_stopped_by_refusals_gets_no_confirmation_either(client, inbox):
+    series = make_series()
+    subscribe(client, "gone@example.org", series)
+    Address.objects.update(refusals=3, confirmation_sent_at=timezone.now() - dt.timedelta(hours=1))
+    inbox.messages.clear()
+    assert "Check your inbox" in subscribe(client, "gone@example.org", series).content.decode()
+    assert send_email() == "Sent 0 confirmations and 0 reminders."
+    assert inbox.messages == []

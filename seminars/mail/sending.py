@@ -19,12 +19,14 @@ from django.utils import timezone
 
 from ..models import Talk
 from . import messages
-from .models import Address, Delivery, Subscription
+from .models import MAX_REFUSALS, Address, Delivery, Subscription
 
 logger = logging.getLogger(__name__)
 
 STALE_CLAIM = dt.timedelta(minutes=30)  # a claim pending this long was left by a crashed run
 BATCH = 200  # messages sent between two recordings of what was sent
+# How sending a message went.
+SENT, TRANSIENT, PERMANENT, UNREACHABLE = "sent", "transient", "permanent", "unreachable"
 
 
 @dataclass
@@ -69,8 +71,10 @@ def send_due(*, now: dt.datetime | None = None) -> Summary:
     connection = get_connection()
     try:
         for address in Address.objects.filter(confirmation_waiting=True):
-            if send_confirmation(address, connection=connection):
-                summary.confirmations += 1
+            outcome = send_confirmation(address, connection=connection)
+            summary.confirmations += outcome == SENT
+            if outcome == UNREACHABLE:
+                break  # the rest wait for the next run
         summary.reminders, summary.notices, summary.failed = send_reminders(
             now=now, connection=connection
         )
@@ -79,27 +83,26 @@ def send_due(*, now: dt.datetime | None = None) -> Summary:
     return summary
 
 
-def send_confirmation(address: Address, *, connection=None) -> bool:
-    """Send the address's waiting confirmation, if this call is the one that claims it.
+def send_confirmation(address: Address, *, connection=None) -> str | None:
+    """Send the address's waiting confirmation, if this call is the one that claims it;
+    how it went (SENT, …), or None when there was nothing to claim.
 
-    The claim is one conditional update, so two runs never both send it. A transient failure
-    puts it back for the next run; a permanent refusal (5xx) counts against the address.
+    The claim is one conditional update, so two runs never both send it. A failure the
+    server calls temporary puts it back for the next run; a permanent refusal (5xx) counts
+    against the address. A crash between the claim and the sending loses this one email (the
+    visitor may ask again ten minutes on): a confirmation is sent at most once.
     """
-    if not Address.objects.filter(pk=address.pk, confirmation_waiting=True).update(
-        confirmation_waiting=False
-    ):
-        return False
+    claimed = Address.objects.filter(
+        pk=address.pk, confirmation_waiting=True, refusals__lt=MAX_REFUSALS
+    ).update(confirmation_waiting=False)
+    if not claimed:
+        return None
     outcome = _send(messages.confirmation(address), connection)
-    if outcome == SENT:
-        return True
     if outcome == PERMANENT:
         Address.objects.filter(pk=address.pk).update(refusals=F("refusals") + 1)
-    else:
+    elif outcome != SENT:
         Address.objects.filter(pk=address.pk).update(confirmation_waiting=True)
-    return False
-
-
-SENT, TRANSIENT, PERMANENT, UNREACHABLE = "sent", "transient", "permanent", "unreachable"
+    return outcome
 
 
 def _send(message, connection) -> str:

@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "seminars.context_processors.site",
+                "seminars.mail.context_processors.offered",
             ],
         },
     },
@@ -243,3 +244,18 @@ LOGGING = {
     # Replace Django's own handlers (console when DEBUG, mail_admins) with the one above.
     "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }
+
+# Email (seminars/mail/): EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:pass@host:587.
+# Development prints emails to the terminal; production without EMAIL_URL offers no email.
+# (Not kept as a setting of its own: it holds the password, which error pages must not show.)
+_email_url = env("EMAIL_URL", default="")
+EMAIL_OFFERED = bool(_email_url) or DEBUG
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update({name: value for name, value in _email.items() if value is not None})
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="seminars@localhost")
+# The scheme and host emails link to, e.g. https://talks.example.org (required with EMAIL_URL).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if _email_url and not SITE_URL:
+    raise ImproperlyConfigured("EMAIL_URL is set but SITE_URL is not: emails need absolute links")
+REMINDER_HOURS = env.float("REMINDER_HOURS", default=24)

@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 from . import api, embeds, follow, health, views, zones
 from .feeds import calendars
 from .feeds.atom import SeriesTalksFeed, UpcomingTalksFeed
+from .mail import views as mail_views
 from .sitemaps import SITEMAPS
 
 seminar_patterns = [
@@ -36,6 +37,11 @@ seminar_patterns = [
     path("embed/series/<slug:slug>/", embeds.series_embed, name="series_embed"),
     path("embed/talks/", embeds.talks_embed, name="talks_embed"),
     path("embed/speakers/<slug:slug>/", embeds.speaker_embed, name="speaker_embed"),
+    # Subscriptions by email
+    path("mail/subscribe/", mail_views.subscribe, name="mail_subscribe"),
+    path("mail/confirm/<str:key>/", mail_views.confirm, name="mail_confirm"),
+    path("mail/manage/<str:key>/", mail_views.manage, name="mail_manage"),
+    path("mail/unsubscribe/<str:key>/", mail_views.unsubscribe, name="mail_unsubscribe"),
     # The read-only JSON API
     path("api/talks.json", api.talks, name="api_talks"),
     path("api/series.json", api.series_list, name="api_series"),

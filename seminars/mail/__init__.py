@@ -1,0 +1,14 @@
+"""Subscriptions by email: subscriber addresses, what they follow, the messages and their
+sending, exactly once per (address, talk, kind, start).
+
+- models.py: Address, Subscription, Delivery (in the `seminars` app, imported at the end of
+  seminars/models.py).
+- links.py: the signed links of emails (confirm, manage, unsubscribe).
+- subscribing.py: the form's request, its throttles, confirming and unsubscribing.
+- messages.py: the emails themselves (text, HTML, the talk's .ics, list headers).
+- sending.py: what is due now and sending it (`manage.py send_email`).
+- views.py: the form's answer, the confirm, manage and unsubscribe pages.
+
+May import the models, `seminars.feeds.calendars` (for the talk's .ics, as its download is
+built), `seminars.zones` and `seminars.security`; never the admin or other parts' views.
+"""

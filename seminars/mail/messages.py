@@ -1,0 +1,123 @@
+"""The emails: a confirmation and a talk's reminder, as plain text and HTML alternatives.
+
+Every message carries a one-click unsubscribe (RFC 8058: List-Unsubscribe and
+List-Unsubscribe-Post), a link to the page that manages the address's subscriptions, a
+Message-ID, `Auto-Submitted: auto-generated`, and, for a series' talks, the series' List-Id.
+The HTML has its styles inline and no images, so it reads alike with images off and in
+mail clients' dark modes (which recolour plain markup but not a fixed background).
+"""
+
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
+from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
+
+from ..ics import export
+from ..models import Series, Talk
+from ..zones import zone_named
+from . import links
+from .models import Address
+
+
+def site_host() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def address_zone(address: Address) -> ZoneInfo:
+    return zone_named(address.zone) or timezone.get_default_timezone()
+
+
+def when(talk: Talk, zone: ZoneInfo) -> str:
+    """The talk's start in `zone`, naming the zone: "Tue 8 Dec 2026, 14:00 (Europe/Berlin)"."""
+    start, _ = talk.local_times(zone)
+    if talk.all_day:
+        return dateformat.format(start, "D j M Y")
+    return f"{dateformat.format(start, 'D j M Y, H:i')} ({zone.key})"
+
+
+def _message(*, address, subject, template, context, series=None) -> EmailMultiAlternatives:
+    unsubscribe = links.unsubscribe_url(address, series.pk if series else None)
+    context = {
+        **context,
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "unsubscribe_url": unsubscribe,
+        "manage_url": links.manage_url(address),
+        "series": series,
+    }
+    headers = {
+        "Message-ID": make_msgid(domain=site_host()),
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+    if series is not None:
+        name = series.name.replace('"', "").replace("\n", " ")
+        headers["List-Id"] = f'"{name}" <{series.slug}.{site_host()}>'
+    message = EmailMultiAlternatives(
+        subject=subject.replace("\n", " ").replace("\r", " "),
+        body=render_to_string(f"mail/{template}.txt", context),
+        to=[address.email],
+        headers=headers,
+    )
+    message.attach_alternative(render_to_string(f"mail/{template}.html", context), "text/html")
+    return message
+
+
+def confirmation(address: Address) -> EmailMultiAlternatives:
+    """The email whose link confirms `address`'s requested subscription."""
+    requested = address.requested
+    series = list(Series.objects.filter(pk__in=requested.get("series", [])).only("name"))
+    return _message(
+        address=address,
+        subject=f"Confirm your subscription to {settings.SITE_NAME}",
+        template="confirmation",
+        context={
+            "confirm_url": links.confirm_url(address, requested),
+            "requested": requested,
+            "chosen": series,
+            "days": links.CONFIRM_WITHIN.days,
+        },
+    )
+
+
+def talk_file(talk: Talk) -> bytes:
+    """The talk's .ics: the bytes of its download (feeds.calendars.talk_calendar, whose feed
+    of one talk is these three parts), so the same UID and SEQUENCE update one event."""
+    event = export.event_bytes(talk, site_url=settings.SITE_URL, subscribed=False)
+    return b"".join((export.file_head(), event, export.CALENDAR_END))
+
+
+# The subject's start of a change notice, by Delivery.Kind.
+PREFIXES = {"reminder": "", "cancelled": "Cancelled: ", "moved": "Moved: "}
+
+
+def reminder(
+    address: Address, talk: Talk, *, ics: bytes | None = None, kind: str = "reminder"
+) -> EmailMultiAlternatives:
+    """A talk's reminder, or with `kind` its "Cancelled:" or "Moved:" notice; `talk` from
+    Talk.objects.with_speakers(), `ics` its talk_file() (made once per talk by a run that
+    sends many). The .ics of a cancelled talk says STATUS:CANCELLED, which calendars apply."""
+    zone = address_zone(address)
+    start, end = talk.local_times(zone)
+    message = _message(
+        address=address,
+        subject=f"{PREFIXES[kind]}{talk.title} – {when(talk, zone)}",
+        template="reminder",
+        series=talk.series,
+        context={
+            "talk": talk,
+            "kind": kind,
+            "when": when(talk, zone),
+            "end": end,
+            "zone": zone.key,
+            "talk_url": links.absolute(talk.get_absolute_url()),
+            "speakers": talk.speaker_list,
+        },
+    )
+    message.attach(f"{talk.slug or 'talk'}.ics", ics or talk_file(talk), "text/calendar")
+    return message

@@ -1,0 +1,15 @@
+"""Send the emails due now: waiting confirmations and talks' reminders."""
+
+from django.core.management.base import BaseCommand
+
+from seminars.mail.sending import send_due
+
+
+class Command(BaseCommand):
+    help = (
+        "Send every email due now (confirmations, reminders), each exactly once: safe to run "
+        "from cron every few minutes, and while another run goes on."
+    )
+
+    def handle(self, *args, **options):
+        self.stdout.write(str(send_due()))

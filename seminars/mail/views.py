@@ -28,7 +28,8 @@ def subscribe(request):
         return render(request, "seminars/mail/not_offered.html", status=503)
     email = request.POST.get("email", "").strip()
     series = list(Series.objects.by_slugs(request.POST.getlist("series")))
-    reminders, digest = "reminders" in request.POST, "digest" in request.POST
+    # The weekly digest is not sent yet, so it is not offered: a posted one is ignored.
+    reminders, digest = "reminders" in request.POST, False
     problems = []
     try:
         validate_email(email)
@@ -37,7 +38,7 @@ def subscribe(request):
     if not series:
         problems.append("Please subscribe from a series' page or the follow page.")
     if not (reminders or digest):
-        problems.append("Please tick reminders, the weekly digest or both.")
+        problems.append("Please tick the reminders.")
     if problems:
         context = {"problems": problems}
         return render(request, "seminars/mail/subscribe_problem.html", context, status=400)
@@ -92,7 +93,7 @@ def manage(request, key):
         wanted = {}
         for subscription in address.subscriptions.all():
             pk = subscription.series_id
-            wanted[pk] = (f"reminders-{pk}" in request.POST, f"digest-{pk}" in request.POST)
+            wanted[pk] = (f"reminders-{pk}" in request.POST, False)  # no digest offered yet
         subscribing.change(address, wanted)
         saved = True
     subscriptions = address.subscriptions.select_related("series").order_by("series__name")

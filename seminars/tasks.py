@@ -11,13 +11,14 @@ transaction, so it left nothing half done, and the next "Import now" takes the r
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from .importing import ImportOptions, import_source
+from .locks import changing_talks
 from .models import FeedSource
 from .retrying import ATTEMPTS, retry_later
 
@@ -81,12 +82,17 @@ def queue_import(source: FeedSource, *, now: dt.datetime | None = None) -> tuple
     and whether it was enqueued now.
 
     A task RUNNING for longer than `LOST_AFTER` lost its worker: it is made READY again,
-    so that a worker takes the row again. Takes the source's row lock, so that two presses
-    at once enqueue one import.
+    so that a worker takes the row again. Two presses at once enqueue one import: on
+    PostgreSQL they take turns on an advisory lock of the source (not its row, which a
+    running import holds until it commits); on SQLite every write transaction takes the
+    database's one write lock. Waits for a lock only briefly (seminars.locks): raises Busy
+    when an import holds SQLite's write lock, with nothing enqueued.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        FeedSource.objects.select_for_update().filter(pk=source.pk).first()
+    with changing_talks():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_QUEUE_LOCK, source.pk])
         pending = pending_import(source)
         if pending is None:
             return import_source_task.enqueue(source_pk=source.pk).id, True
@@ -96,3 +102,6 @@ def queue_import(source: FeedSource, *, now: dt.datetime | None = None) -> tuple
             )
             return str(pending.pk), True
         return str(pending.pk), False
+
+
+_QUEUE_LOCK = 23_0001  # the advisory locks' first key: "queueing an import" (the second: source)

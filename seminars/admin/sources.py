@@ -26,6 +26,7 @@ from ..ics.fetch import size_text
 from ..ics.sync import CannotTake, SyncResult, kept_edits, take_feed_value
 from ..importing import ImportOptions, import_source
 from ..locations import UPLOAD_PREFIX, is_url
+from ..locks import Busy
 from ..models import FeedSource, Talk, TalkSpeaker
 from ..retrying import ATTEMPTS
 from ..tasks import import_tasks, queue_import
@@ -281,7 +282,16 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     def import_view(self, request, pk):
         """Queue an import for the worker (one at a time per source), then show its status."""
         source = self._source(request, pk)
-        _, queued = queue_import(source)
+        try:
+            _, queued = queue_import(source)
+        except Busy:  # SQLite: an import holds the database's write lock
+            self.message_user(
+                request,
+                "Another import is writing to the database: nothing queued; press Import now "
+                "again in a moment.",
+                messages.ERROR,
+            )
+            return redirect("admin:seminars_feedsource_import_status", source.pk)
         if queued:
             self.message_user(
                 request,
@@ -307,6 +317,7 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         context = {
             **self._context(request, source, f"Import of {self.name(source)}"),
             "task": latest,
+            "last_run": self.run(source),  # when no task is on record (pruned, or none yet)
             "pending": pending,
             "running": status == TaskResultStatus.RUNNING,
             "retrying": status == TaskResultStatus.READY and attempt > 1,

@@ -22,6 +22,7 @@ from django.utils.html import strip_tags
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from seminars.ics.fetch import FetchError, fetch
 from seminars.models import FeedSource, Talk
 from seminars.retrying import FIRST_WAIT, next_attempt_at
 from seminars.tasks import LOST_AFTER, import_source_task, queue_import
@@ -139,6 +140,26 @@ def test_the_waits_between_attempts_double_and_three_attempts_are_the_most():
         now + dt.timedelta(seconds=60),
         None,
     ]
+
+
+@pytest.mark.parametrize(
+    ("reply", "transient"),
+    [
+        (Reply(status=503), True),
+        (Reply(status=500), True),
+        (Reply(status=429), True),
+        (Reply(hang=True), True),  # no answer in time
+        (Reply(status=404), False),
+        (Reply(status=403), False),
+    ],
+)
+def test_only_a_server_saying_try_later_or_not_answering_is_worth_another_attempt(
+    server, reply, transient
+):
+    server.replies["/feed.ics"] = reply
+    with pytest.raises(FetchError) as failed:
+        fetch(f"{server.url}/feed.ics", timeout=0.5)
+    assert failed.value.transient is transient
 
 
 def time_passes_until_the_retry():

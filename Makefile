@@ -25,12 +25,17 @@ $(VENV)/.requirements-test: requirements.txt requirements-test.txt | $(BIN)/pyth
 		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
 	@echo "Wrote $@ for development: DEBUG=1 and a new SECRET_KEY"
 
+# The worker runs beside the server: Ctrl-C reaches both, the worker finishes its task and
+# stops, and the recipe waits for it; a server that stops by itself (its port taken) stops it.
 ## run: set up .venv and a development .env, migrate an SQLite database, load demo talks and
-## serve on http://$(HOST)
+## serve on http://$(HOST), with the background worker beside the server (Ctrl-C stops both)
 run: $(VENV)/.requirements .env
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py load_demo
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
+	DEBUG=1 $(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'wait $$worker' INT; \
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST); \
+	kill $$worker 2>/dev/null; wait $$worker
 
 ## serve: collect static files and serve with gunicorn on $(HOST), DEBUG off (production: needs
 ## SECRET_KEY and the settings in the README's "Deploying"; migrate first)

@@ -58,6 +58,7 @@ class ImportReport:
     location: str
     error: str = ""
     busy: str = ""  # why the import was skipped without failing (another import writes)
+    transient: bool = False  # the error may pass: the server said "try later" or timed out
     not_modified: bool = False
     series: str = ""
     moved: int = 0  # talks moved from `moved_from`, the series the source had before
@@ -67,6 +68,17 @@ class ImportReport:
     @property
     def failed(self) -> bool:
         return bool(self.error)
+
+    def summary(self) -> str:
+        """What came of the import, in one line (the admin's and the worker's)."""
+        if self.failed:
+            return f"failed: {self.error}"
+        if self.busy:
+            return self.busy
+        if self.not_modified:
+            return "not modified since the last import"
+        r = self.result
+        return f"{r.summary()}, {len(r.conflicts)} conflict(s) into {self.series}"
 
 
 class ImportFailed(Exception):
@@ -115,6 +127,7 @@ def import_source(location: str, options: ImportOptions, *, stdin=None, progress
         )
     except (FetchError, ImportFailed) as error:
         report.error = str(error)
+        report.transient = getattr(error, "transient", False)
     except OperationalError as error:
         if not is_lock_wait(error):
             logger.exception("import of %s failed in the database", recorded)

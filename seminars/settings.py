@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "seminars",
 ]
 
@@ -100,6 +102,11 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out login into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Background tasks (seminars/tasks.py) are rows in the site's own database; `manage.py
+# db_worker` runs them (see the README's "Deploying"). Django 6 ships the same API as
+# django.tasks.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 ROOT_URLCONF = "seminars.urls"
 WSGI_APPLICATION = "seminars.wsgi.application"

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from seminars.models import FeedSource, Series, Speaker, Talk
 from tests.factories import ics_calendar, ics_event, make_series, make_speaker, make_talk
+from tests.worker import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -534,12 +535,15 @@ IMPORT_INTO_A_CHANGES = CHANGES_SPEAKERS["organiser_a"] & CHANGES_SPEAKERS["orga
 
 
 def upload_into_a(client, world, calendar: bytes, name="term.ics"):
-    """Add an uploaded calendar to series A and import it now, as `client`."""
+    """Add an uploaded calendar to series A and import it now, as `client`; the worker runs
+    the import, and the page the press led to shows what it did."""
     upload = SimpleUploadedFile(name, calendar, content_type="text/calendar")
     data = {"series": world.series["a"].pk, "file": upload, "interval": "01:00:00"}
     assert outcome(client.post(reverse("admin:seminars_feedsource_add"), data)) == "done"
     source = FeedSource.objects.get(location=f"upload:{world.series['a'].slug}/{name}")
-    return client.post(reverse("admin:seminars_feedsource_import", args=[source.pk]))
+    pressed = client.post(reverse("admin:seminars_feedsource_import", args=[source.pk]))
+    run_queued_tasks()
+    return client.get(pressed.url)
 
 
 @pytest.mark.parametrize("who", IMPORTERS)

@@ -1,5 +1,6 @@
-"""What an import run inside a request may do: a bounded number of events and a time limit,
-each refused with one clear line and nothing written."""
+"""What an import from the admin may do: a bounded number of events (a preview in the
+request, an import in the worker) and a time limit, each refused with one clear line and
+nothing written."""
 
 import datetime as dt
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 from seminars.importing import ImportOptions, import_data
 from seminars.models import FeedSource, Series, Talk
 from tests.factories import ics_calendar, ics_event, ics_time, make_series
+from tests.worker import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +38,13 @@ def organiser(client, django_user_model):
     return series
 
 
+def import_now(client, source):
+    """Press "Import now", let the worker run it, and open the page showing what it did."""
+    pressed = client.post(reverse("admin:seminars_feedsource_import", args=[source.pk]))
+    run_queued_tasks()
+    return client.get(pressed.url)
+
+
 def upload(series, data):
     return FeedSource.objects.create(location="upload:logic/c.ics", series=series, upload=data)
 
@@ -46,8 +55,10 @@ def test_the_admin_refuses_a_calendar_with_more_events_than_the_setting(
 ):
     settings.IMPORT_MAX_EVENTS = 3
     source = upload(organiser, FIVE)
-    url = reverse(f"admin:seminars_feedsource_{view}", args=[source.pk])
-    response = client.get(url) if view == "preview" else client.post(url)
+    if view == "preview":
+        response = client.get(reverse("admin:seminars_feedsource_preview", args=[source.pk]))
+    else:
+        response = import_now(client, source)
     text = response.content.decode()
     assert response.status_code == 200
     assert (
@@ -60,7 +71,7 @@ def test_the_admin_refuses_a_calendar_with_more_events_than_the_setting(
 def test_repetitions_of_a_recurring_event_count_towards_the_limit(client, organiser, settings):
     settings.IMPORT_MAX_EVENTS = 5
     source = upload(organiser, WEEKLY)
-    response = client.post(reverse("admin:seminars_feedsource_import", args=[source.pk]))
+    response = import_now(client, source)
     assert "the calendar has 10 talks (with repetitions), more than the 5" in (
         response.content.decode()
     )
@@ -70,7 +81,7 @@ def test_repetitions_of_a_recurring_event_count_towards_the_limit(client, organi
 def test_a_calendar_within_the_limit_imports(client, organiser, settings):
     settings.IMPORT_MAX_EVENTS = 5
     source = upload(organiser, FIVE)
-    client.post(reverse("admin:seminars_feedsource_import", args=[source.pk]))
+    import_now(client, source)
     assert Talk.objects.filter(series=organiser).count() == 5
 
 

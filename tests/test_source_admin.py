@@ -12,6 +12,7 @@ from django.utils.html import strip_tags
 from seminars.models import FeedSource, Speaker, Talk
 from tests.factories import ics_calendar, ics_event, make_series
 from tests.feed_server import Reply
+from tests.worker import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,13 @@ def preview(client, source):
 
 
 def run_import(client, source):
-    return client.post(reverse("admin:seminars_feedsource_import", args=[source.pk]))
+    """Press "Import now", let the worker run the queued import, and open the page the press
+    led to (now showing what the import did)."""
+    pressed = client.post(reverse("admin:seminars_feedsource_import", args=[source.pk]))
+    if pressed.status_code != 302:
+        return pressed
+    run_queued_tasks()
+    return client.get(pressed.url)
 
 
 def test_an_organiser_adds_a_url_and_lands_on_its_preview(ann, logic, server):

@@ -1,5 +1,6 @@
 """The calendar sources' admin: organisers add a URL or a file to their series, preview what
-an import would do, and run it. The importing itself is `import_source`, as on the command line.
+an import would do (in the request), and queue it for the worker (seminars.tasks). The
+importing itself is `import_source`, as on the command line.
 """
 
 import datetime as dt
@@ -19,12 +20,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
+from django_tasks.base import TaskResultStatus
 
 from ..ics.fetch import size_text
 from ..ics.sync import CannotTake, SyncResult, kept_edits, take_feed_value
 from ..importing import ImportOptions, import_source
 from ..locations import UPLOAD_PREFIX, is_url
+from ..locks import Busy
 from ..models import FeedSource, Talk, TalkSpeaker
+from ..retrying import ATTEMPTS
+from ..tasks import import_tasks, queue_import
 from .display import truncated
 from .scoping import (
     OrganisedSeriesFilter,
@@ -39,6 +44,8 @@ from .scoping import (
 # gunicorn's worker timeout (30 s).
 ADMIN_TIMEOUT = 20  # seconds
 ADMIN_TIME_LIMIT = 20  # seconds
+# A queued import's page reloads itself this often (a <meta> refresh: no script), until done.
+STATUS_REFRESH = 3  # seconds
 
 
 def _max_bytes() -> int:
@@ -250,6 +257,11 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
                 name="seminars_feedsource_import",
             ),
             path(
+                "<int:pk>/import/status/",
+                self.admin_site.admin_view(self.import_status_view),
+                name="seminars_feedsource_import_status",
+            ),
+            path(
                 "<int:pk>/edits/",
                 self.admin_site.admin_view(self.edits_view),
                 name="seminars_feedsource_edits",
@@ -263,12 +275,65 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         ]
 
     def preview_view(self, request, pk):
-        """What an import would do now, talk by talk; writes nothing."""
-        return self._run(request, pk, dry_run=True)
+        """What an import would do now, talk by talk; writes nothing. It runs in the request,
+        within its time limit."""
+        return self._run(request, pk)
 
     def import_view(self, request, pk):
-        """Import now and show what it did."""
-        return self._run(request, pk, dry_run=False)
+        """Queue an import for the worker (one at a time per source), then show its status."""
+        source = self._source(request, pk)
+        try:
+            _, queued = queue_import(source)
+        except Busy:  # SQLite: an import holds the database's write lock
+            self.message_user(
+                request,
+                "Another import is writing to the database: nothing queued; press Import now "
+                "again in a moment.",
+                messages.ERROR,
+            )
+            return redirect("admin:seminars_feedsource_import_status", source.pk)
+        if queued:
+            self.message_user(
+                request,
+                f"The import of {self.name(source)} is queued: this page shows what it did "
+                "when it is done.",
+            )
+        else:
+            self.message_user(
+                request, f"An import of {self.name(source)} is queued already.", messages.WARNING
+            )
+        return redirect("admin:seminars_feedsource_import_status", source.pk)
+
+    def import_status_view(self, request, pk):
+        """The source's latest import from "Import now": queued, running, or what it did. A
+        pending import's page reloads itself every few seconds."""
+        source = self._source(request, pk)
+        latest = import_tasks(source).first()
+        outcome = latest.return_value if latest and latest.return_value else {}
+        edits = kept_edits(self._talks(request, source)) if outcome else []
+        status = latest.status if latest else ""
+        pending = status in (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+        attempt = latest.args_kwargs["kwargs"].get("attempt", 1) if latest else 1
+        context = {
+            **self._context(request, source, f"Import of {self.name(source)}"),
+            "task": latest,
+            "last_run": self.run(source),  # when no task is on record (pruned, or none yet)
+            "pending": pending,
+            "running": status == TaskResultStatus.RUNNING,
+            "retrying": status == TaskResultStatus.READY and attempt > 1,
+            "attempt": attempt,
+            "attempts": ATTEMPTS,
+            "crashed": status == TaskResultStatus.FAILED,
+            "outcome": outcome,
+            "refresh": STATUS_REFRESH if pending else None,
+            # The import is stored now: its edits kept can be taken back.
+            "can_take": True,
+            "edits": _edit_rows(edits),
+            "talk_ids": sorted({e.talk_id for e in edits}),
+            "skipped": outcome.get("skipped", []),
+            "warnings": outcome.get("warnings", []),
+        }
+        return TemplateResponse(request, "admin/seminars/feedsource/import_status.html", context)
 
     def edits_view(self, request, pk):
         """The organisers' edits that imports keep over the calendar's values, each with a way
@@ -332,12 +397,13 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             "source": source,
         }
 
-    def _run(self, request, pk, *, dry_run):
+    def _run(self, request, pk):
+        """Preview an import of the source within the request's bounds."""
         source = self._source(request, pk)
         options = ImportOptions(
             # The series itself, never its name, which may be another series' slug.
             series=source.series or "",
-            dry_run=dry_run,
+            dry_run=True,
             force=True,  # the organiser asked: "not modified" would show nothing
             timeout=ADMIN_TIMEOUT,
             max_bytes=_max_bytes(),
@@ -345,21 +411,16 @@ class FeedSourceAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             time_limit=ADMIN_TIME_LIMIT,
         )
         report = import_source(source.location, options)
-        if not dry_run:
-            level = messages.ERROR if report.failed else messages.SUCCESS
-            verb = "Import failed" if report.failed else "Imported"
-            self.message_user(request, f"{verb}: {self.name(source)}: {_summary(report)}", level)
         result = report.result
-        title = f"{'Preview of' if dry_run else 'Imported'} {self.name(source)}"
         conflicts = list(dict.fromkeys(result.conflicts))
         context = {
-            **self._context(request, source, title),
+            **self._context(request, source, f"Preview of {self.name(source)}"),
             "report": report,
-            "dry_run": dry_run,
+            "dry_run": True,
             # A preview's calendar values are not stored yet: nothing to take from.
-            "can_take": not dry_run,
-            "summary": _summary(report),
-            "created": _change_rows(result.changes, "created", linked=not dry_run),
+            "can_take": False,
+            "summary": report.summary(),
+            "created": _change_rows(result.changes, "created", linked=False),
             "updated": _change_rows(result.changes, "updated"),
             "cancelled": _change_rows(result.changes, "cancelled"),
             "edits": _edit_rows(conflicts),
@@ -425,14 +486,3 @@ def _edit_rows(edits) -> list[dict]:
         }
         for e in edits
     ]
-
-
-def _summary(report) -> str:
-    if report.failed:
-        return f"failed: {report.error}"
-    if report.busy:
-        return report.busy
-    if report.not_modified:
-        return "not modified since the last import"
-    r = report.result
-    return f"{r.summary()}, {len(r.conflicts)} conflict(s) into {report.series}"

@@ -44,8 +44,11 @@ class FetchError(Exception):
     targets, error texts) and file names, which must not put terminal escapes into logs.
     """
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, transient: bool = False):
         super().__init__(_printable(message))
+        # The server answered "try later" (5xx, 429) or did not answer in time: the same
+        # request may well succeed later (seminars.retrying), unlike a 404 or a bad URL.
+        self.transient = transient
 
 
 @dataclass
@@ -169,7 +172,9 @@ def _fetch_url(
             "(a site administrator can allow the host in IMPORT_ALLOWED_HOSTS)"
         ) from None
     except httpx.TimeoutException as error:
-        raise FetchError(f"Could not fetch {url}: timed out after {timeout:g} s") from error
+        raise FetchError(
+            f"Could not fetch {url}: timed out after {timeout:g} s", transient=True
+        ) from error
     except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
         raise FetchError(_describe_failure(url, error)) from error
     raise FetchError(f"Could not fetch {first_url}: more than {MAX_REDIRECTS} redirects")
@@ -188,7 +193,9 @@ def _read_response(
             not_modified=True,
         )
     if not response.is_success:
-        raise FetchError(_describe_status(url, response))
+        code = response.status_code
+        transient = code >= 500 or code == httpx.codes.TOO_MANY_REQUESTS
+        raise FetchError(_describe_status(url, response), transient=transient)
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(url, max_bytes)

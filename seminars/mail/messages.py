@@ -3,13 +3,16 @@
 Every message carries a one-click unsubscribe (RFC 8058: List-Unsubscribe and
 List-Unsubscribe-Post), a link to the page that manages the address's subscriptions, a
 Message-ID, `Auto-Submitted: auto-generated`, and, for a series' talks, the series' List-Id.
-The HTML has its styles inline and no images, so it reads alike with images off and in
-mail clients' dark modes (which recolour plain markup but not a fixed background).
+The HTML has no images, and its styles, written as a `<style>` block in each template,
+are inlined by css-inline (mail clients drop or ignore `<style>`); it sets no background,
+so it reads alike with images off and in mail clients' dark modes (which recolour plain
+markup but not a fixed background).
 """
 
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import css_inline
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
@@ -21,6 +24,10 @@ from ..models import Series, Talk
 from ..zones import zone_named
 from . import links
 from .models import Address
+
+# Built once: the templates' own <style> blocks are all it inlines, and it never fetches a
+# stylesheet (a <link> is dropped), so rendering a message touches no network.
+INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 
 def site_host() -> str:
@@ -64,7 +71,8 @@ def _message(*, address, subject, template, context, series=None) -> EmailMultiA
         to=[address.email],
         headers=headers,
     )
-    message.attach_alternative(render_to_string(f"mail/{template}.html", context), "text/html")
+    html = INLINER.inline(render_to_string(f"mail/{template}.html", context))
+    message.attach_alternative(html, "text/html")
     return message
 
 

@@ -412,3 +412,36 @@ def test_the_manage_page_sets_and_clears_the_digest(client, inbox):
     assert list(Subscription.objects.values_list("series__name", "reminders", "digest")) == [
         ("Algebra", True, False)
     ]
+
+
+@pytest.mark.django_db
+def test_digests_an_unreachable_smtp_server_could_not_take_are_sent_by_the_next_run(
+    inbox, settings
+):
+    series = make_series()
+    make_talk(series=series, start=at(days=1))
+    for n in range(3):
+        follower(f"p{n}@example.org", series)
+    port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = test_mail._free_port()  # nothing listens
+    summary = sending.send_due(now=MONDAY)
+    assert (summary.digests, summary.failed) == (0, 3)
+    assert not DigestDelivery.objects.exists()  # given up for the next run
+    settings.EMAIL_PORT = port
+    assert sending.send_due(now=at(minutes=5)).digests == 3
+    assert sorted(m["To"] for m in inbox.messages) == [f"p{n}@example.org" for n in range(3)]
+
+
+@pytest.mark.django_db
+def test_a_digests_headers_and_text_come_through_whole_whatever_their_letters(inbox, settings):
+    settings.SITE_NAME = "Séminaires de Göttingen"
+    series = make_series("Zahlentheorie")
+    make_talk(series=series, start=at(days=1), title="Über Primzahlen — ζ(s)")
+    follower("ada@example.org", series)
+    sending.send_due(now=MONDAY)
+    (digest,) = inbox.messages
+    assert subject(digest) == f"This week at Séminaires de Göttingen: 1 talk, {_day(at(1))}"
+    expected = '"Séminaires de Göttingen weekly digest" <digest.talks.example.org>'
+    assert header(digest, "List-Id") == expected
+    assert "Über Primzahlen — ζ(s)" in text_of(digest) and "Über Primzahlen" in html_of(digest)
+    assert header(digest, "List-Unsubscribe").startswith(f"<{SITE}/mail/unsubscribe/")

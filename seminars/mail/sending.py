@@ -11,7 +11,6 @@ that week, zone), not once per address.
 
 import datetime as dt
 import logging
-import smtplib
 import uuid
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from ..models import Talk
-from . import messages
+from . import messages, wire
 from .models import MAX_REFUSALS, Address, Delivery, DigestDelivery, Subscription
 
 logger = logging.getLogger(__name__)
@@ -30,7 +29,12 @@ WEEK = dt.timedelta(days=7)
 STALE_CLAIM = dt.timedelta(minutes=30)  # a claim pending this long was left by a crashed run
 BATCH = 200  # messages sent between two recordings of what was sent
 # How sending a message went.
-SENT, TRANSIENT, PERMANENT, UNREACHABLE = "sent", "transient", "permanent", "unreachable"
+SENT, TRANSIENT, PERMANENT, UNREACHABLE = (
+    wire.SENT,
+    wire.TRANSIENT,
+    wire.PERMANENT,
+    wire.UNREACHABLE,
+)
 # What a run does with a claim it does not send: COVERED counts as sent (another message of
 # the run says it all), OUTDATED is failed (what it was about changed), EMPTY is given up.
 COVERED, OUTDATED, EMPTY = "covered", "outdated", "empty"
@@ -125,23 +129,12 @@ def _send(message, connection) -> str:
         if connection is not None:
             connection.open()  # once: later messages of the run share the connection
         message.send()
-    except smtplib.SMTPRecipientsRefused as error:
-        codes = [code for code, _ in error.recipients.values()]
-        return _refused(message, codes[0] if codes else None, error)
-    except smtplib.SMTPResponseException as error:
-        return _refused(message, error.smtp_code, error)
-    except OSError as error:  # unreachable, disconnected, timed out: the SMTP server's fault
-        logger.warning("Could not reach the SMTP server: %s", error)
-        if connection is not None:
+    except OSError as error:  # smtplib's errors are OSErrors too
+        outcome = wire.outcome_of(error, message.to[0])
+        if outcome == UNREACHABLE and connection is not None:
             connection.close()
-        return UNREACHABLE
+        return outcome
     return SENT
-
-
-def _refused(message, code, error) -> str:
-    permanent = code is not None and 500 <= code < 600
-    logger.warning("SMTP refused a message to %s (%s): %s", message.to[0], code, error)
-    return PERMANENT if permanent else TRANSIENT
 
 
 def due_reminders(now: dt.datetime) -> list[Delivery]:
@@ -385,29 +378,39 @@ def send_digests(*, now: dt.datetime, connection=None) -> tuple[int, int]:
     )
     record = _Record(now, DigestDelivery, outdated="")
     listings = {}  # (series, zone) → (days, the list rendered once)
-    for row in rows:
-        series = listed.get(row.address_id)
-        if series is None:
-            # A stale claim of an address that has nothing to list now, or stopped.
-            record.add(row, EMPTY)
-            continue
-        if record.unreachable:
-            record.add(row, TRANSIENT)
-            continue
-        zone = messages.address_zone(row.address)
-        if (series, zone.key) not in listings:
-            days = messages.digest_days(
-                sorted((t for s in series for t in by_series[s]), key=lambda t: (t.start, t.pk)),
-                zone,
-            )
-            listings[series, zone.key] = days, messages.digest_listing(days, zone)
-        days, listing = listings[series, zone.key]
-        message = messages.digest(row.address, days, zone=zone, listing=listing)
-        record.add(row, _send(message, connection))
-        if len(record.rows) >= BATCH:
-            record.write()
-    record.write()
+    # Over the SMTP connection directly, serialised for less (see wire.py).
+    sender = wire.sender(connection, lambda message: _send(message, connection))
+    try:
+        for row in rows:
+            series = listed.get(row.address_id)
+            if series is None:
+                # A stale claim of an address that has nothing to list now, or stopped.
+                record.add(row, EMPTY)
+                continue
+            if sender.unreachable:
+                record.add(row, TRANSIENT)
+                continue
+            zone = messages.address_zone(row.address)
+            if (series, zone.key) not in listings:
+                talks = sorted((t for s in series for t in by_series[s]), key=_start_order)
+                days = messages.digest_days(talks, zone)
+                listings[series, zone.key] = days, messages.digest_listing(days, zone)
+            days, listing = listings[series, zone.key]
+            sender.put(row, messages.digest(row.address, days, zone=zone, listing=listing))
+            for done in sender.finished():
+                record.add(*done)
+            if len(record.rows) >= BATCH:
+                record.write()
+    finally:
+        # Whatever happened, what was sent is recorded.
+        for done in sender.finished():
+            record.add(*done)
+        record.write()
     return len(record.sent_rows), record.not_sent
+
+
+def _start_order(talk):
+    return talk.start, talk.pk
 
 
 class _Record:

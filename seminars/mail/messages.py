@@ -193,9 +193,10 @@ def digest(
     zone: ZoneInfo | None = None,
     listing: tuple[str, str] | None = None,
 ) -> EmailMultiAlternatives:
-    """The weekly digest of `days` (digest_days() in the address's zone), with `listing` their
-    digest_listing() when a run sends the same to many. Its List-Unsubscribe ends all of the
-    address's subscriptions; its List-Id is the site's digest, `<digest.host>`."""
+    """The weekly digest of `days` (digest_days() in the address's zone, not empty), with
+    `listing` their digest_listing() when a run sends the same to many. Its List-Unsubscribe
+    ends all of the address's subscriptions; its List-Id is the site's digest,
+    `<digest.host>`."""
     zone = zone or address_zone(address)
     if listing is None:
         listing = digest_listing(days, zone)

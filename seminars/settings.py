@@ -266,3 +266,19 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rst
 if _email_url and not SITE_URL:
     raise ImproperlyConfigured("EMAIL_URL is set but SITE_URL is not: emails need absolute links")
 REMINDER_HOURS = env.float("REMINDER_HOURS", default=24)
+# The weekly digest goes out from DIGEST_WEEKDAY (0 = Monday … 6 = Sunday, or the day's name,
+# "monday" or "mon") at DIGEST_HOUR (0–23), both in TIME_ZONE.
+_day_names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_weekday = env.str("DIGEST_WEEKDAY", default="0").strip().lower()
+_named = [n for n, day in enumerate(_day_names) if len(_weekday) >= 3 and day.startswith(_weekday)]
+if _weekday in {str(n) for n in range(7)}:
+    DIGEST_WEEKDAY = int(_weekday)
+elif _named:
+    DIGEST_WEEKDAY = _named[0]
+else:
+    raise ImproperlyConfigured(
+        f"DIGEST_WEEKDAY is {_weekday!r}: give 0 (Monday) to 6 (Sunday), or a day's name"
+    )
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
+if not 0 <= DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(f"DIGEST_HOUR is {DIGEST_HOUR}: give an hour from 0 to 23")

@@ -129,8 +129,9 @@ def test_a_series_page_has_an_email_form_that_works_without_javascript(client, i
     assert '<form method="post" action="/mail/subscribe/">' in page
     assert '<input id="mail-email" type="email" name="email"' in page
     assert '<input type="hidden" name="series" value="number-theory">' in page
-    # Reminders only: the weekly digest is not sent yet, so not offered.
-    assert 'name="reminders" checked' in page and 'name="digest"' not in page
+    # Reminders ticked, the weekly digest offered but not ticked.
+    assert '<input type="checkbox" name="reminders" checked>' in page
+    assert '<input type="checkbox" name="digest">' in page
 
 
 @pytest.mark.django_db
@@ -157,7 +158,7 @@ def test_without_email_in_production_the_form_says_email_is_not_offered(client, 
 def test_subscribing_sends_only_a_confirmation_and_its_link_makes_the_subscription(client, inbox):
     series = make_series("Number Theory")
     make_talk(series=series, start=timezone.now() + dt.timedelta(hours=3))
-    answer = subscribe(client, "Ada@Example.org", series, digest=True)  # a digest: ignored
+    answer = subscribe(client, "Ada@Example.org", series)
     assert "Check your inbox" in answer.content.decode()
     (message,) = inbox.messages
     assert message["To"] == "ada@example.org"
@@ -394,7 +395,7 @@ def test_the_manage_page_shows_and_changes_the_subscriptions(client, inbox):
     path = urlsplit(links.manage_url(address)).path
     page = client.get(path).content.decode()
     assert "Algebra" in page and "Botany" in page
-    client.post(path, {f"reminders-{b.pk}": "on", f"digest-{a.pk}": "on"})
+    client.post(path, {f"reminders-{b.pk}": "on"})
     assert list(Subscription.objects.values_list("series__name", "reminders", "digest")) == [
         ("Botany", True, False)
     ]
@@ -512,6 +513,108 @@ def test_a_reminded_talk_moved_to_another_time_gets_one_moved_notice(client, inb
         ("reminder", talk.start),
         ("moved", new_start),
     ]
+
+
+def _reminded(client, inbox, **fields):
+    """A talk of a followed series, in three hours, once its reminder is sent; the talk."""
+    series = make_series()
+    talk = make_talk(series=series, start=timezone.now() + dt.timedelta(hours=3), **fields)
+    subscribed(client, inbox, "ada@example.org", series)
+    assert send_email() == "Sent 0 confirmations and 1 reminder."
+    return talk
+
+
+@pytest.mark.django_db
+def test_a_reminded_talk_moved_to_another_venue_gets_one_moved_notice(client, inbox):
+    talk = _reminded(client, inbox, title="Rooms", venue="MR2")
+    Talk.objects.filter(pk=talk.pk).changed(venue="Lecture Hall <B>")
+    assert send_email() == "Sent 0 confirmations and 0 reminders. Sent 1 change notice."
+    assert send_email() == "Sent 0 confirmations and 0 reminders."
+    reminder, notice = inbox.messages
+    assert subject(notice).startswith("Moved: Rooms – ")
+    assert text_of(notice).startswith(
+        "MOVED: this talk is now at another venue: Lecture Hall <B> (was: MR2)."
+    )
+    assert "Moved: this talk is now at another venue: Lecture Hall &lt;B&gt; (was: MR2)." in (
+        html_of(notice)
+    )
+    assert "LOCATION:Lecture Hall <B>" in next(notice.iter_attachments()).get_content()
+    rows = Delivery.objects.order_by("pk").values_list("kind", "start", "venue", "previous_venue")
+    assert list(rows) == [
+        ("reminder", talk.start, "MR2", ""),
+        ("moved", talk.start, "Lecture Hall <B>", "MR2"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_talk_moved_in_time_and_venue_at_once_gets_one_notice_saying_both(client, inbox):
+    talk = _reminded(client, inbox, title="Both", venue="MR2")
+    new_start = talk.start + dt.timedelta(days=2)
+    Talk.objects.filter(pk=talk.pk).changed(
+        start=new_start, end=new_start + dt.timedelta(hours=1), venue="MR3"
+    )
+    assert send_email() == "Sent 0 confirmations and 0 reminders. Sent 1 change notice."
+    assert send_email() == "Sent 0 confirmations and 0 reminders."
+    _, notice = inbox.messages
+    old = timezone.localtime(talk.start, timezone=BERLIN)
+    was = f"{old:%a} {old.day} {old:%b %Y, %H:%M} (Europe/Berlin)"
+    assert text_of(notice).startswith(
+        f"MOVED: this talk is now at another time and venue, below (was: {was}, MR2)."
+    )
+    assert "Where: MR3" in text_of(notice)
+
+
+@pytest.mark.django_db
+def test_a_time_moved_notice_says_the_time_it_was(client, inbox):
+    talk = _reminded(client, inbox, venue="MR2")
+    new_start = talk.start + dt.timedelta(days=2)
+    Talk.objects.filter(pk=talk.pk).changed(start=new_start, end=new_start + dt.timedelta(hours=1))
+    send_email()
+    _, notice = inbox.messages
+    old = timezone.localtime(talk.start, timezone=BERLIN)
+    was = f"{old:%a} {old.day} {old:%b %Y, %H:%M} (Europe/Berlin)"
+    assert text_of(notice).startswith(f"MOVED: this talk is now at the time below (was: {was}).")
+
+
+@pytest.mark.django_db
+def test_a_talk_moved_to_another_venue_and_back_is_told_each_time(client, inbox):
+    talk = _reminded(client, inbox, venue="MR2")
+    for venue in ("MR3", "MR2"):
+        Talk.objects.filter(pk=talk.pk).changed(venue=venue)
+        assert send_email() == "Sent 0 confirmations and 0 reminders. Sent 1 change notice."
+    Talk.objects.filter(pk=talk.pk).changed(title="Retitled")  # not a move: nothing
+    assert send_email() == "Sent 0 confirmations and 0 reminders."
+    _, there, back = inbox.messages
+    assert "another venue: MR3 (was: MR2)." in text_of(there)
+    assert "another venue: MR2 (was: MR3)." in text_of(back)
+
+
+@pytest.mark.django_db
+def test_an_unreminded_talk_moved_to_another_venue_sends_nothing(client, inbox):
+    series = make_series()
+    talk = make_talk(series=series, start=timezone.now() + dt.timedelta(days=3), venue="MR2")
+    subscribed(client, inbox, "ada@example.org", series)
+    send_email()
+    Talk.objects.filter(pk=talk.pk).changed(venue="MR3")
+    assert send_email() == "Sent 0 confirmations and 0 reminders."
+    assert inbox.messages == []
+
+
+@pytest.mark.django_db
+def test_the_migration_takes_the_talks_venue_as_the_one_earlier_reminders_gave(client, inbox):
+    import importlib
+    from pathlib import Path
+
+    from django.apps import apps
+
+    talk = _reminded(client, inbox, venue="MR2")
+    Delivery.objects.update(venue="")  # as rows made before venues were recorded
+    (path,) = Path(__file__).parent.parent.glob("seminars/migrations/*_digest_and_venue_notices.py")
+    module = importlib.import_module(f"seminars.migrations.{path.stem}")
+    module.reminders_gave_the_talks_venue(apps, None)
+    assert list(Delivery.objects.values_list("venue", flat=True)) == ["MR2"]
+    assert send_email() == "Sent 0 confirmations and 0 reminders."  # not taken for a move
+    assert Talk.objects.get().venue == talk.venue
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""The emails: a confirmation and a talk's reminder, as plain text and HTML alternatives.
+"""The emails: a confirmation, a talk's reminder (or its change notice) and the weekly
+digest, as plain text and HTML alternatives.
 
 Every message carries a one-click unsubscribe (RFC 8058: List-Unsubscribe and
 List-Unsubscribe-Post), a link to the page that manages the address's subscriptions, a
@@ -9,6 +10,8 @@ so it reads alike with images off and in mail clients' dark modes (which recolou
 markup but not a fixed background).
 """
 
+import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -41,7 +44,11 @@ def address_zone(address: Address) -> ZoneInfo:
 def when(talk: Talk, zone: ZoneInfo) -> str:
     """The talk's start in `zone`, naming the zone: "Tue 8 Dec 2026, 14:00 (Europe/Berlin)"."""
     start, _ = talk.local_times(zone)
-    if talk.all_day:
+    return _when_at(start, zone, all_day=talk.all_day)
+
+
+def _when_at(start: dt.datetime, zone: ZoneInfo, *, all_day: bool) -> str:
+    if all_day:
         return dateformat.format(start, "D j M Y")
     return f"{dateformat.format(start, 'D j M Y, H:i')} ({zone.key})"
 
@@ -105,13 +112,28 @@ PREFIXES = {"reminder": "", "cancelled": "Cancelled: ", "moved": "Moved: "}
 
 
 def reminder(
-    address: Address, talk: Talk, *, ics: bytes | None = None, kind: str = "reminder"
+    address: Address,
+    talk: Talk,
+    *,
+    ics: bytes | None = None,
+    kind: str = "reminder",
+    previous_start: dt.datetime | None = None,
+    previous_venue: str = "",
 ) -> EmailMultiAlternatives:
     """A talk's reminder, or with `kind` its "Cancelled:" or "Moved:" notice; `talk` from
     Talk.objects.with_speakers(), `ics` its talk_file() (made once per talk by a run that
-    sends many). The .ics of a cancelled talk says STATUS:CANCELLED, which calendars apply."""
+    sends many). The .ics of a cancelled talk says STATUS:CANCELLED, which calendars apply.
+
+    A Moved notice says what moved, from the start and venue the address was told before
+    (`previous_start`, `previous_venue`); without a previous start (a notice claimed before
+    those were recorded) it says the time moved."""
     zone = address_zone(address)
     start, end = talk.local_times(zone)
+    moved_time = previous_start is None or previous_start != talk.start
+    moved_venue = previous_start is not None and previous_venue != talk.venue
+    was_when = ""
+    if previous_start is not None and moved_time:
+        was_when = _when_at(previous_start.astimezone(zone), zone, all_day=talk.all_day)
     message = _message(
         address=address,
         subject=f"{PREFIXES[kind]}{talk.title} – {when(talk, zone)}",
@@ -125,7 +147,79 @@ def reminder(
             "zone": zone.key,
             "talk_url": links.absolute(talk.get_absolute_url()),
             "speakers": talk.speaker_list,
+            "moved_time": moved_time,
+            "moved_venue": moved_venue,
+            "was_when": was_when,
+            "was_venue": previous_venue,
         },
     )
     message.attach(f"{talk.slug or 'talk'}.ics", ics or talk_file(talk), "text/calendar")
+    return message
+
+
+@dataclass
+class Listed:
+    """A talk as a digest lists it: its time of day in the address's zone, its page."""
+
+    talk: Talk
+    time: str
+    url: str
+    speakers: list
+
+
+def digest_days(talks: list[Talk], zone: ZoneInfo) -> list[tuple[dt.date, list[Listed]]]:
+    """`talks` (from Talk.objects.with_speakers(), in order) by the day they start in `zone`."""
+    days = {}
+    for talk in talks:
+        start, end = talk.local_times(zone)
+        if talk.all_day:
+            time = "All day"
+        elif end is not None and end.date() == start.date() and end > start:
+            time = f"{start:%H:%M}–{end:%H:%M}"
+        else:
+            time = f"{start:%H:%M}"
+        url = links.absolute(talk.get_absolute_url())
+        listed = Listed(talk=talk, time=time, url=url, speakers=talk.speaker_list)
+        days.setdefault(start.date(), []).append(listed)
+    return list(days.items())
+
+
+def digest_listing(days, zone: ZoneInfo) -> tuple[str, str]:
+    """The talks of a digest as text and as HTML (escaped by the template engine), rendered
+    once for every address whose digest lists the same talks in the same zone."""
+    context = {"days": days, "zone": zone.key}
+    return (
+        render_to_string("mail/digest_talks.txt", context),
+        render_to_string("mail/digest_talks.html", context),
+    )
+
+
+def digest(
+    address: Address,
+    days: list[tuple[dt.date, list[Listed]]],
+    *,
+    zone: ZoneInfo | None = None,
+    listing: tuple[str, str] | None = None,
+) -> EmailMultiAlternatives:
+    """The weekly digest of `days` (digest_days() in the address's zone, not empty), with
+    `listing` their digest_listing() when a run sends the same to many. Its List-Unsubscribe
+    ends all of the address's subscriptions; its List-Id is the site's digest,
+    `<digest.host>`."""
+    zone = zone or address_zone(address)
+    if listing is None:
+        listing = digest_listing(days, zone)
+    count = sum(len(listed) for _, listed in days)
+    first, last = days[0][0], days[-1][0]
+    span = dateformat.format(first, "D j M")
+    if last != first:
+        span += f" to {dateformat.format(last, 'D j M')}"
+    talks = "1 talk" if count == 1 else f"{count} talks"
+    message = _message(
+        address=address,
+        subject=f"This week at {settings.SITE_NAME}: {talks}, {span}",
+        template="digest",
+        context={"listing_text": listing[0], "listing_html": listing[1], "zone": zone.key},
+    )
+    name = settings.SITE_NAME.replace('"', "").replace("\n", " ")
+    message.extra_headers["List-Id"] = f'"{name} weekly digest" <digest.{site_host()}>'
     return message

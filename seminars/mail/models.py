@@ -108,6 +108,16 @@ class Delivery(models.Model):
     the message and before the run recorded it (sent rows are recorded after each batch of
     sending.BATCH messages). A transient SMTP failure gives the row up (deleted) for the next
     run; a permanent refusal (5xx) marks it failed and counts against the address.
+
+    Changes: `venue` is the venue the message gave, so the talk's state an address was last
+    told (its latest sent reminder or Moved notice: start and venue) can be compared with the
+    talk's now. A Moved notice is keyed on the new start and on `change`, the talk's SEQUENCE
+    when the move was seen (0 for every other kind): each move is a key of its own, so a talk
+    moved to another room and back is told both times, while two runs that see the same move
+    make the same key. Its `previous_start` and `previous_venue` are what the address was told
+    before, which the notice says ("was: …"). One key per move, not one per field, so a talk
+    moved in time and venue at once gets one notice. The venue stays out of a reminder's key:
+    a reminder is once per (address, talk, start), whatever the venue.
     """
 
     class Kind(models.TextChoices):
@@ -129,16 +139,61 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    venue = models.CharField(max_length=500, blank=True, help_text="The venue the message gave.")
+    change = models.PositiveIntegerField(
+        default=0, help_text="A Moved notice's talk SEQUENCE when the move was seen; else 0."
+    )
+    previous_start = models.DateTimeField(
+        null=True, blank=True, help_text="A Moved notice's start the address was told before."
+    )
+    previous_venue = models.CharField(
+        max_length=500, blank=True, help_text="A Moved notice's venue the address was told before."
+    )
 
     class Meta:
         ordering = ["-claimed_at"]
         verbose_name_plural = "deliveries"
         constraints = [
             models.UniqueConstraint(
-                fields=["address", "talk", "kind", "start"], name="delivery_once"
+                fields=["address", "talk", "kind", "start", "change"], name="delivery_once"
             ),
         ]
         indexes = [models.Index(fields=["status", "claimed_at"], name="delivery_status_idx")]
 
     def __str__(self):
         return f"{self.get_kind_display()} of {self.talk_id} to {self.address}"
+
+
+class DigestDelivery(models.Model):
+    """One address's weekly digest of one week, claimed before it is sent.
+
+    A model of its own rather than a Delivery without a talk: Delivery's key is per talk, and
+    a digest's is (address, week), `week` being the day of that week's digest time in
+    TIME_ZONE. Claimed as Delivery is (see there): a run inserts the rows of the digests it is
+    about to send, ignoring conflicts, and sends only those it inserted; a claim pending for
+    sending.STALE_CLAIM is taken over by the next run of the same week (one of a past week is
+    marked failed: that week is over); a transient SMTP failure gives the claim up, a
+    permanent refusal marks it failed and counts against the address. An address with
+    nothing to list is not claimed, so a talk added later that week still gets it its digest.
+    """
+
+    Status = Delivery.Status
+
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="digest_deliveries")
+    week = models.DateField(help_text="The day of the week's digest time, in TIME_ZONE.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    run = models.CharField(max_length=32, help_text="The sending run that holds the claim.")
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at"]
+        verbose_name_plural = "digest deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["address", "week"], name="digest_delivery_once"),
+        ]
+        indexes = [models.Index(fields=["status", "claimed_at"], name="digest_status_idx")]
+
+    def __str__(self):
+        return f"Digest of {self.week} to {self.address}"

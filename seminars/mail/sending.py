@@ -1,14 +1,16 @@
-"""Sending what is due now: waiting confirmations and talks' reminders, exactly once.
+"""Sending what is due now: waiting confirmations, talks' reminders and change notices, and
+the weekly digests, exactly once.
 
 `send_due()` is what `manage.py send_email` runs, from cron every few minutes or from the
 worker. How a run claims its messages before sending, and what a crash leaves, is told on
-models.Delivery. Reminders go out in a constant number of queries whatever the number of
-subscribers (up to BATCH messages; one more round of writes per further batch).
+models.Delivery and models.DigestDelivery. Reminders and digests go out in a constant number
+of queries whatever the number of subscribers (up to BATCH messages; one more round of
+writes per further batch). A digest's list of talks is rendered once per (series with talks
+that week, zone), not once per address.
 """
 
 import datetime as dt
 import logging
-import smtplib
 import uuid
 from dataclasses import dataclass
 
@@ -18,15 +20,24 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from ..models import Talk
-from . import messages
-from .models import MAX_REFUSALS, Address, Delivery, Subscription
+from . import messages, wire
+from .models import MAX_REFUSALS, Address, Delivery, DigestDelivery, Subscription
 
 logger = logging.getLogger(__name__)
 
+WEEK = dt.timedelta(days=7)
 STALE_CLAIM = dt.timedelta(minutes=30)  # a claim pending this long was left by a crashed run
 BATCH = 200  # messages sent between two recordings of what was sent
 # How sending a message went.
-SENT, TRANSIENT, PERMANENT, UNREACHABLE = "sent", "transient", "permanent", "unreachable"
+SENT, TRANSIENT, PERMANENT, UNREACHABLE = (
+    wire.SENT,
+    wire.TRANSIENT,
+    wire.PERMANENT,
+    wire.UNREACHABLE,
+)
+# What a run does with a claim it does not send: COVERED counts as sent (another message of
+# the run says it all), OUTDATED is failed (what it was about changed), EMPTY is given up.
+COVERED, OUTDATED, EMPTY = "covered", "outdated", "empty"
 
 
 @dataclass
@@ -34,6 +45,7 @@ class Summary:
     confirmations: int = 0
     reminders: int = 0
     notices: int = 0
+    digests: int = 0
     failed: int = 0
     expired: int = 0
 
@@ -45,6 +57,8 @@ class Summary:
         text = f"Sent {parts[0]} and {parts[1]}."
         if self.notices:
             text += f" Sent {_count(self.notices, 'change notice')}."
+        if self.digests:
+            text += f" Sent {_count(self.digests, 'weekly digest')}."
         if self.failed:
             failed = _count(self.failed, "message")
             text += f" {failed} not sent (see the log); the next run retries those it can."
@@ -62,8 +76,9 @@ def reminder_window() -> dt.timedelta:
 
 
 def send_due(*, now: dt.datetime | None = None) -> Summary:
-    """Send every confirmation waiting and every reminder due at `now`; forget addresses
-    unconfirmed for a week. Writes Delivery rows and the addresses' refusal counts."""
+    """Send every confirmation waiting, every reminder and change notice due at `now`, and
+    the week's digests once their time has come; forget addresses unconfirmed for a week.
+    Writes Delivery and DigestDelivery rows and the addresses' refusal counts."""
     now = now or timezone.now()
     summary = Summary()
     _, deleted = Address.objects.expired(now).delete()
@@ -78,6 +93,8 @@ def send_due(*, now: dt.datetime | None = None) -> Summary:
         summary.reminders, summary.notices, summary.failed = send_reminders(
             now=now, connection=connection
         )
+        summary.digests, failed = send_digests(now=now, connection=connection)
+        summary.failed += failed
     finally:
         connection.close()
     return summary
@@ -112,71 +129,67 @@ def _send(message, connection) -> str:
         if connection is not None:
             connection.open()  # once: later messages of the run share the connection
         message.send()
-    except smtplib.SMTPRecipientsRefused as error:
-        codes = [code for code, _ in error.recipients.values()]
-        return _refused(message, codes[0] if codes else None, error)
-    except smtplib.SMTPResponseException as error:
-        return _refused(message, error.smtp_code, error)
-    except OSError as error:  # unreachable, disconnected, timed out: the SMTP server's fault
-        logger.warning("Could not reach the SMTP server: %s", error)
-        if connection is not None:
+    except OSError as error:  # smtplib's errors are OSErrors too
+        outcome = wire.outcome_of(error, message.to[0])
+        if outcome == UNREACHABLE and connection is not None:
             connection.close()
-        return UNREACHABLE
+        return outcome
     return SENT
 
 
-def _refused(message, code, error) -> str:
-    permanent = code is not None and 500 <= code < 600
-    logger.warning("SMTP refused a message to %s (%s): %s", message.to[0], code, error)
-    return PERMANENT if permanent else TRANSIENT
-
-
-def due_reminders(now: dt.datetime):
-    """(address pk, talk pk, talk start) of every reminder due at `now` and never claimed:
-    confirmed talks starting within REMINDER_HOURS, not yet started, of series that a
-    receiving address follows for reminders."""
+def due_reminders(now: dt.datetime) -> list[Delivery]:
+    """The reminders due at `now` and never claimed, as unsaved rows: confirmed talks
+    starting within REMINDER_HOURS, not yet started, of series that a receiving address
+    follows for reminders."""
     talks = list(
         Talk.objects.filter(
             status=Talk.Status.CONFIRMED, start__gt=now, start__lte=now + reminder_window()
-        ).values_list("pk", "series_id", "start")
+        ).values_list("pk", "series_id", "start", "venue")
     )
     if not talks:
         return []
     followers = {}
     for series_id, address_id in Subscription.objects.filter(
         reminders=True,
-        series_id__in={series_id for _, series_id, _ in talks},
+        series_id__in={talk[1] for talk in talks},
         address__in=Address.objects.receiving(),
     ).values_list("series_id", "address_id"):
         followers.setdefault(series_id, []).append(address_id)
     claimed = set(
         Delivery.objects.filter(
-            kind=Delivery.Kind.REMINDER, talk_id__in=[pk for pk, _, _ in talks]
+            kind=Delivery.Kind.REMINDER, talk_id__in=[talk[0] for talk in talks]
         ).values_list("address_id", "talk_id", "start")
     )
     return [
-        (address_id, pk, Delivery.Kind.REMINDER, start)
-        for pk, series_id, start in talks
+        Delivery(
+            address_id=address_id, talk_id=pk, kind=Delivery.Kind.REMINDER, start=start, venue=venue
+        )
+        for pk, series_id, start, venue in talks
         for address_id in followers.get(series_id, [])
         if (address_id, pk, start) not in claimed
     ]
 
 
-def due_changes(now: dt.datetime):
-    """(address pk, talk pk, kind, start) of the change notices due at `now`: a talk an
-    address was reminded of, not yet started, that is cancelled since ("Cancelled:", keyed on
-    the start it was reminded for) or moved to another time ("Moved:", keyed on the new
-    start, so a talk moved twice is told twice). Only to addresses still following its series.
-    Claims already made are left out by the unique constraint when these are inserted.
+def due_changes(now: dt.datetime) -> list[Delivery]:
+    """The change notices due at `now`, as unsaved rows: of a talk not yet started whose state
+    an address was last told (its latest sent reminder or Moved notice) is no longer so.
+    Cancelled since: "Cancelled:", keyed on the start last told. At another start or venue:
+    one "Moved:" for both, keyed on the new start and the talk's SEQUENCE, so that every move
+    is told once (see models.Delivery). Only to addresses still following its series. Claims
+    already made are left out by the unique constraint when these are inserted.
     """
-    told = (
-        Delivery.objects.filter(
-            kind=Delivery.Kind.REMINDER,
-            status=Delivery.Status.SENT,
-            talk__start__gt=now,
-            address__in=Address.objects.receiving(),
+    told = Delivery.objects.filter(
+        kind__in=[Delivery.Kind.REMINDER, Delivery.Kind.MOVED], status=Delivery.Status.SENT
+    )
+    later = told.filter(address=OuterRef("address"), talk=OuterRef("talk"), pk__gt=OuterRef("pk"))
+    latest = (
+        told.filter(talk__start__gt=now, address__in=Address.objects.receiving())
+        .exclude(Exists(later))
+        .filter(
+            Q(talk__status=Talk.Status.CANCELLED)
+            | ~Q(talk__start=F("start"))
+            | ~Q(talk__venue=F("venue"))
         )
-        .filter(Q(talk__status=Talk.Status.CANCELLED) | ~Q(talk__start=F("start")))
         .filter(
             Exists(
                 Subscription.objects.filter(
@@ -184,15 +197,43 @@ def due_changes(now: dt.datetime):
                 )
             )
         )
-        .values_list("address_id", "talk_id", "start", "talk__status", "talk__start")
+        .values_list(
+            "address_id",
+            "talk_id",
+            "start",
+            "venue",
+            "talk__status",
+            "talk__start",
+            "talk__venue",
+            "talk__sequence",
+        )
     )
-    due = set()
-    for address_id, talk_id, start, status, talk_start in told:
+    due = []
+    for address_id, talk_id, start, venue, status, talk_start, talk_venue, sequence in latest:
         if status == Talk.Status.CANCELLED:
-            due.add((address_id, talk_id, Delivery.Kind.CANCELLED, start))
+            due.append(
+                Delivery(
+                    address_id=address_id,
+                    talk_id=talk_id,
+                    kind=Delivery.Kind.CANCELLED,
+                    start=start,
+                    venue=venue,
+                )
+            )
         else:
-            due.add((address_id, talk_id, Delivery.Kind.MOVED, talk_start))
-    return sorted(due)
+            due.append(
+                Delivery(
+                    address_id=address_id,
+                    talk_id=talk_id,
+                    kind=Delivery.Kind.MOVED,
+                    start=talk_start,
+                    venue=talk_venue,
+                    change=sequence,
+                    previous_start=start,
+                    previous_venue=venue,
+                )
+            )
+    return due
 
 
 def _still_due(row: Delivery, talk: Talk, now: dt.datetime) -> bool:
@@ -201,6 +242,8 @@ def _still_due(row: Delivery, talk: Talk, now: dt.datetime) -> bool:
         return False
     if row.kind == Delivery.Kind.CANCELLED:
         return talk.is_cancelled
+    if row.kind == Delivery.Kind.MOVED and talk.venue != row.venue:
+        return False  # moved again: that move has a key of its own
     return not talk.is_cancelled and talk.start == row.start
 
 
@@ -211,20 +254,10 @@ def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int, int]
     Delivery.objects.filter(
         status=Delivery.Status.PENDING, claimed_at__lt=now - STALE_CLAIM
     ).update(run=run, claimed_at=now)
-    Delivery.objects.bulk_create(
-        [
-            Delivery(
-                address_id=address_id,
-                talk_id=talk_id,
-                kind=kind,
-                start=start,
-                run=run,
-                claimed_at=now,
-            )
-            for address_id, talk_id, kind, start in [*due_reminders(now), *due_changes(now)]
-        ],
-        ignore_conflicts=True,  # rows another run holds stay its own
-    )
+    due = [*due_reminders(now), *due_changes(now)]
+    for row in due:
+        row.run, row.claimed_at = run, now
+    Delivery.objects.bulk_create(due, ignore_conflicts=True)  # rows another run holds stay its own
     # Only the rows this run inserted or took over carry its run.
     rows = list(
         Delivery.objects.filter(run=run, status=Delivery.Status.PENDING).select_related("address")
@@ -234,40 +267,161 @@ def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int, int]
     talks = Talk.objects.filter(pk__in={row.talk_id for row in rows}).with_speakers()
     talks = {talk.pk: talk for talk in talks}
     files = {}
-    record = _Record(now)
+    record = _Record(now, Delivery, outdated="Not sent: the talk changed before it was.")
     # A talk moved into the reminder window has its "Moved:" notice and its reminder due at
     # once: the notice, which says all the reminder does, stands for both.
     moved = {(r.address_id, r.talk_id, r.start) for r in rows if r.kind == Delivery.Kind.MOVED}
     for row in rows:
         if row.kind == Delivery.Kind.REMINDER and (row.address_id, row.talk_id, row.start) in moved:
-            record.add(row, "covered")
+            record.add(row, COVERED)
             continue
         talk = talks[row.talk_id]
         if not _still_due(row, talk, now):
             # A stale claim of a talk changed since: its new start has a key of its own.
-            record.add(row, "outdated")
+            record.add(row, OUTDATED)
             continue
+        if row.kind != Delivery.Kind.MOVED and row.venue != talk.venue:
+            # The venue changed since the claim: record the one this message gives, which
+            # the next run compares with (rare, so one query of its own).
+            row.venue = talk.venue
+            Delivery.objects.filter(pk=row.pk).update(venue=talk.venue)
         if talk.pk not in files:
             files[talk.pk] = messages.talk_file(talk)
         if record.unreachable:
             record.add(row, TRANSIENT)
             continue
-        message = messages.reminder(row.address, talk, ics=files[talk.pk], kind=row.kind)
-        outcome = _send(message, connection)
-        record.add(row, outcome)
+        message = messages.reminder(
+            row.address,
+            talk,
+            ics=files[talk.pk],
+            kind=row.kind,
+            previous_start=row.previous_start,
+            previous_venue=row.previous_venue,
+        )
+        record.add(row, _send(message, connection))
         if len(record.rows) >= BATCH:
             record.write()
     record.write()
-    return record.sent, record.notices, record.not_sent
+    reminders = sum(row.kind == Delivery.Kind.REMINDER for row in record.sent_rows)
+    return reminders, len(record.sent_rows) - reminders, record.not_sent
+
+
+def digest_time(now: dt.datetime) -> dt.datetime:
+    """The latest digest time at or before `now`: DIGEST_WEEKDAY at DIGEST_HOUR in TIME_ZONE."""
+    zone = timezone.get_default_timezone()
+    local = now.astimezone(zone)
+    day = local.date() - dt.timedelta(days=(local.weekday() - settings.DIGEST_WEEKDAY) % 7)
+    at = dt.datetime.combine(day, dt.time(settings.DIGEST_HOUR), tzinfo=zone)
+    if at > now:
+        at = dt.datetime.combine(day - WEEK, dt.time(settings.DIGEST_HOUR), tzinfo=zone)
+    return at
+
+
+def digest_week(now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+    """The week whose digest is due at `now`: the day of its digest time (its key) and its
+    end, seven days on by the clock of TIME_ZONE. A digest lists the talks starting from
+    `now` (a late run leaves out those already begun) to that end."""
+    at = digest_time(now)
+    return at.date(), dt.datetime.combine(at.date() + WEEK, at.timetz())
+
+
+def send_digests(*, now: dt.datetime, connection=None) -> tuple[int, int]:
+    """Claim and send the week's digest to every receiving address that follows a series
+    with `digest` and has a confirmed talk to list, unless it had that week's already; take
+    over the week's stale claims. Returns (digests sent, not sent)."""
+    week, end = digest_week(now)
+    run = uuid.uuid4().hex
+    stale = DigestDelivery.objects.filter(
+        status=DigestDelivery.Status.PENDING, claimed_at__lt=now - STALE_CLAIM
+    )
+    stale.filter(week__lt=week).update(
+        status=DigestDelivery.Status.FAILED, error="Not sent: its week was over first."
+    )
+    stale.filter(week=week).update(run=run, claimed_at=now)
+    # Addresses that had this week's digest, or whose claim another run holds, are left out.
+    taken = DigestDelivery.objects.filter(address=OuterRef("address"), week=week).exclude(run=run)
+    follows = {}
+    for address_id, series_id in (
+        Subscription.objects.filter(digest=True, address__in=Address.objects.receiving())
+        .exclude(Exists(taken))
+        .values_list("address_id", "series_id")
+    ):
+        follows.setdefault(address_id, set()).add(series_id)
+    if not follows:
+        return 0, 0
+    talks = (
+        Talk.objects.filter(status=Talk.Status.CONFIRMED, start__gte=now, start__lt=end)
+        .filter(Exists(Subscription.objects.filter(series=OuterRef("series"), digest=True)))
+        .with_speakers()
+        .order_by("start", "pk")
+    )
+    by_series = {}
+    for talk in talks:
+        by_series.setdefault(talk.series_id, []).append(talk)
+    # What each address's digest lists: the series it follows that have talks this week.
+    listed = {
+        address_id: key
+        for address_id, series in follows.items()
+        if (key := frozenset(series & by_series.keys()))
+    }
+    DigestDelivery.objects.bulk_create(
+        [
+            DigestDelivery(address_id=address_id, week=week, run=run, claimed_at=now)
+            for address_id in listed
+        ],
+        ignore_conflicts=True,  # rows another run holds stay its own
+    )
+    rows = list(
+        DigestDelivery.objects.filter(run=run, status=DigestDelivery.Status.PENDING)
+        .select_related("address")
+        .order_by("pk")
+    )
+    record = _Record(now, DigestDelivery, outdated="")
+    listings = {}  # (series, zone) → (days, the list rendered once)
+    # Over the SMTP connection directly, serialised for less (see wire.py).
+    sender = wire.sender(connection, lambda message: _send(message, connection))
+    try:
+        for row in rows:
+            series = listed.get(row.address_id)
+            if series is None:
+                # A stale claim of an address that has nothing to list now, or stopped.
+                record.add(row, EMPTY)
+                continue
+            if sender.unreachable:
+                record.add(row, TRANSIENT)
+                continue
+            zone = messages.address_zone(row.address)
+            if (series, zone.key) not in listings:
+                talks = sorted((t for s in series for t in by_series[s]), key=_start_order)
+                days = messages.digest_days(talks, zone)
+                listings[series, zone.key] = days, messages.digest_listing(days, zone)
+            days, listing = listings[series, zone.key]
+            sender.put(row, messages.digest(row.address, days, zone=zone, listing=listing))
+            for done in sender.finished():
+                record.add(*done)
+            if len(record.rows) >= BATCH:
+                record.write()
+    finally:
+        # Whatever happened, what was sent is recorded.
+        for done in sender.finished():
+            record.add(*done)
+        record.write()
+    return len(record.sent_rows), record.not_sent
+
+
+def _start_order(talk):
+    return talk.start, talk.pk
 
 
 class _Record:
-    """What a run's sending did, written in a few queries per batch."""
+    """What a run's sending did to its claims (Delivery or DigestDelivery rows), written in
+    a few queries per batch."""
 
-    def __init__(self, now):
-        self.now = now
-        self.rows: list[tuple[Delivery, str]] = []
-        self.sent = self.notices = self.not_sent = 0
+    def __init__(self, now, model, *, outdated: str):
+        self.now, self.model, self.outdated = now, model, outdated
+        self.rows: list[tuple[object, str]] = []
+        self.sent_rows = []
+        self.not_sent = 0
         self.unreachable = False
 
     def add(self, row, outcome):
@@ -280,27 +434,27 @@ class _Record:
         by = {}
         for row, outcome in self.rows:
             by.setdefault(outcome, []).append(row)
-        if SENT in by or "covered" in by:
-            done = [r.pk for r in by.get(SENT, []) + by.get("covered", [])]
-            Delivery.objects.filter(pk__in=done).update(
-                status=Delivery.Status.SENT, sent_at=self.now
+        claims = self.model.objects
+        done = by.get(SENT, []) + by.get(COVERED, [])
+        if done:
+            claims.filter(pk__in=[r.pk for r in done]).update(
+                status=self.model.Status.SENT, sent_at=self.now
             )
-        if TRANSIENT in by:
-            # Given up: the next run claims it anew.
-            Delivery.objects.filter(pk__in=[r.pk for r in by[TRANSIENT]]).delete()
+        given_up = by.get(TRANSIENT, []) + by.get(EMPTY, [])
+        if given_up:
+            # The next run claims it anew.
+            claims.filter(pk__in=[r.pk for r in given_up]).delete()
         if PERMANENT in by:
-            Delivery.objects.filter(pk__in=[r.pk for r in by[PERMANENT]]).update(
-                status=Delivery.Status.FAILED, error="Refused permanently by the mail server."
+            claims.filter(pk__in=[r.pk for r in by[PERMANENT]]).update(
+                status=self.model.Status.FAILED, error="Refused permanently by the mail server."
             )
             Address.objects.filter(pk__in={r.address_id for r in by[PERMANENT]}).update(
                 refusals=F("refusals") + 1
             )
-        if "outdated" in by:
-            Delivery.objects.filter(pk__in=[r.pk for r in by["outdated"]]).update(
-                status=Delivery.Status.FAILED, error="Not sent: the talk changed before it was."
+        if OUTDATED in by:
+            claims.filter(pk__in=[r.pk for r in by[OUTDATED]]).update(
+                status=self.model.Status.FAILED, error=self.outdated
             )
-        sent = by.get(SENT, [])
-        self.notices += sum(r.kind != Delivery.Kind.REMINDER for r in sent)
-        self.sent += sum(r.kind == Delivery.Kind.REMINDER for r in sent)
+        self.sent_rows += by.get(SENT, [])
         self.not_sent += len(by.get(TRANSIENT, [])) + len(by.get(PERMANENT, []))
         self.rows = []

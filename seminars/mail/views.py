@@ -28,8 +28,7 @@ def subscribe(request):
         return render(request, "seminars/mail/not_offered.html", status=503)
     email = request.POST.get("email", "").strip()
     series = list(Series.objects.by_slugs(request.POST.getlist("series")))
-    # The weekly digest is not sent yet, so it is not offered: a posted one is ignored.
-    reminders, digest = "reminders" in request.POST, False
+    reminders, digest = "reminders" in request.POST, "digest" in request.POST
     problems = []
     try:
         validate_email(email)
@@ -38,7 +37,7 @@ def subscribe(request):
     if not series:
         problems.append("Please subscribe from a series' page or the follow page.")
     if not (reminders or digest):
-        problems.append("Please tick the reminders.")
+        problems.append("Please choose reminders, the weekly digest or both.")
     if problems:
         context = {"problems": problems}
         return render(request, "seminars/mail/subscribe_problem.html", context, status=400)
@@ -93,7 +92,7 @@ def manage(request, key):
         wanted = {}
         for subscription in address.subscriptions.all():
             pk = subscription.series_id
-            wanted[pk] = (f"reminders-{pk}" in request.POST, False)  # no digest offered yet
+            wanted[pk] = (f"reminders-{pk}" in request.POST, f"digest-{pk}" in request.POST)
         subscribing.change(address, wanted)
         saved = True
     subscriptions = address.subscriptions.select_related("series").order_by("series__name")

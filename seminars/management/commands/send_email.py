@@ -1,4 +1,4 @@
-"""Send the emails due now: waiting confirmations and talks' reminders."""
+"""Send the emails due now: waiting confirmations, reminders, change notices, digests."""
 
 from django.core.management.base import BaseCommand
 
@@ -7,8 +7,9 @@ from seminars.mail.sending import send_due
 
 class Command(BaseCommand):
     help = (
-        "Send every email due now (confirmations, reminders), each exactly once: safe to run "
-        "from cron every few minutes, and while another run goes on."
+        "Send every email due now (confirmations, reminders, change notices, weekly digests), "
+        "each exactly once: safe to run from cron every few minutes, and while another run "
+        "goes on."
     )
 
     def handle(self, *args, **options):

@@ -1,7 +1,7 @@
 """`python -m bench [--full] [--write] [NAME ...]`: run the benchmarks and print one table.
 
-NAME is any of: imports, pages, search, feeds, load (default: all). The default run is the quick
-one, on smaller sizes; --full runs the sizes the targets name. --write (all benchmarks
+NAME is any of: imports, pages, search, feeds, load, mail (default: all). The default run is
+the quick one, on smaller sizes; --full runs the sizes the targets name. --write (all benchmarks
 only) puts the table into bench/RESULTS.md with a description of the machine, keeping the
 file's own sections (from its first "## " heading on).
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .setup import setup_django
 
-BENCHMARKS = ["imports", "pages", "search", "feeds", "load"]
+BENCHMARKS = ["imports", "pages", "search", "feeds", "load", "mail"]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADER = ("measure", "time", "ratio", "target")
 

@@ -81,9 +81,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "axes",
+    # Before django_tasks_db: its `manage.py db_worker` is the project's (which starts the
+    # email runs, then is django_tasks_db's).
+    "seminars",
     "django_tasks",
     "django_tasks_db",
-    "seminars",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +268,10 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rst
 if _email_url and not SITE_URL:
     raise ImproperlyConfigured("EMAIL_URL is set but SITE_URL is not: emails need absolute links")
 REMINDER_HOURS = env.float("REMINDER_HOURS", default=24)
+# Seconds between two of the background worker's runs of send_due (seminars/mail/tasks.py).
+SEND_EMAIL_EVERY = env.int("SEND_EMAIL_EVERY", default=60)
+if SEND_EMAIL_EVERY < 1:
+    raise ImproperlyConfigured(f"SEND_EMAIL_EVERY is {SEND_EMAIL_EVERY}: give seconds, 1 or more")
 # The weekly digest goes out from DIGEST_WEEKDAY (0 = Monday … 6 = Sunday, or the day's name,
 # "monday" or "mon") at DIGEST_HOUR (0–23), both in TIME_ZONE.
 _day_names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -23,6 +23,7 @@ from seminars.mail import links, sending
 from seminars.mail.models import Address, Delivery, Subscription
 from seminars.models import Talk
 from tests.factories import make_series, make_speaker, make_talk
+from tests.worker import run_queued_tasks
 
 SITE = "https://talks.example.org"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -102,7 +103,9 @@ def subscribe(client, address, *series, reminders=True, digest=False, tz="Europe
         data["reminders"] = "on"
     if digest:
         data["digest"] = "on"
-    return client.post("/mail/subscribe/", data, REMOTE_ADDR="192.0.2.1")
+    response = client.post("/mail/subscribe/", data, REMOTE_ADDR="192.0.2.1")
+    run_queued_tasks()  # the worker sends the confirmation
+    return response
 
 
 def subscribed(client, inbox, address, *series):
@@ -436,6 +439,29 @@ def test_a_claim_left_by_a_crashed_run_is_sent_by_a_later_one(client, inbox):
     )
     assert send_email() == "Sent 0 confirmations and 1 reminder."
     assert Delivery.objects.get().status == "sent"
+
+
+@pytest.mark.django_db
+def test_a_message_sent_again_after_a_crash_keeps_its_message_id(client, inbox):
+    series = make_series()
+    talks = [make_talk(series=series, start=timezone.now() + dt.timedelta(hours=h)) for h in (3, 4)]
+    subscribed(client, inbox, "ada@example.org", series)
+    assert send_email() == "Sent 0 confirmations and 2 reminders."
+    first = {subject(m): m["Message-ID"] for m in inbox.messages}
+    assert len(set(first.values())) == 2  # one per message
+    assert all(
+        re.fullmatch(r"<delivery\.\d+\.[0-9a-f]{20}@talks\.example\.org>", i)
+        for i in first.values()
+    )
+    # A crash after the SMTP server took the first talk's reminder, before the run recorded
+    # it: the row is left pending, and a later run takes it over and sends it again.
+    Delivery.objects.filter(talk=talks[0]).update(
+        status="pending", claimed_at=timezone.now() - sending.STALE_CLAIM, sent_at=None
+    )
+    inbox.messages.clear()
+    assert send_email() == "Sent 0 confirmations and 1 reminder."
+    (again,) = inbox.messages
+    assert again["Message-ID"] == first[subject(again)]  # mail systems keep one of the two
 
 
 @pytest.mark.django_db

@@ -279,6 +279,20 @@ def test_a_stale_claim_of_the_week_is_sent_and_one_of_a_past_week_is_not(inbox):
 
 
 @pytest.mark.django_db
+def test_a_digest_sent_again_after_a_crash_keeps_its_message_id(inbox):
+    series = make_series()
+    make_talk(series=series, start=at(days=1))
+    follower("ada@example.org", series)
+    assert sending.send_due(now=MONDAY).digests == 1
+    # Sent, and not recorded: a crash leaves the claim pending, and a later run sends it.
+    DigestDelivery.objects.update(status="pending", claimed_at=MONDAY - sending.STALE_CLAIM)
+    assert sending.send_due(now=MONDAY + dt.timedelta(minutes=1)).digests == 1
+    first, again = inbox.messages
+    assert first["Message-ID"] == again["Message-ID"]
+    assert first["Message-ID"].startswith(f"<digest.{DigestDelivery.objects.get().pk}.")
+
+
+@pytest.mark.django_db
 def test_a_fresh_claim_of_another_run_is_left_to_it(inbox):
     series = make_series()
     make_talk(series=series, start=at(days=1))

@@ -21,6 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
+from django.utils.crypto import salted_hmac
 
 from ..ics import export
 from ..models import Series, Talk
@@ -53,7 +54,19 @@ def _when_at(start: dt.datetime, zone: ZoneInfo, *, all_day: bool) -> str:
     return f"{dateformat.format(start, 'D j M Y, H:i')} ({zone.key})"
 
 
-def _message(*, address, subject, template, context, series=None) -> EmailMultiAlternatives:
+def message_id(kind: str, pk: int) -> str:
+    """The Message-ID of the message a claim row (`kind` "delivery" or "digest", its `pk`)
+    stands for: the same each time that row is sent, so that the copy a run sends again
+    after a crash (sent, then not recorded) carries the first one's Message-ID, which mail
+    systems use to drop duplicates. Keyed with SECRET_KEY, so it is this site's alone and
+    tells nothing."""
+    key = salted_hmac("seminars.mail.message_id", f"{kind}:{pk}").hexdigest()[:20]
+    return f"<{kind}.{pk}.{key}@{site_host()}>"
+
+
+def _message(
+    *, address, subject, template, context, series=None, msgid=None
+) -> EmailMultiAlternatives:
     unsubscribe = links.unsubscribe_url(address, series.pk if series else None)
     context = {
         **context,
@@ -64,7 +77,7 @@ def _message(*, address, subject, template, context, series=None) -> EmailMultiA
         "series": series,
     }
     headers = {
-        "Message-ID": make_msgid(domain=site_host()),
+        "Message-ID": msgid or make_msgid(domain=site_host()),
         "List-Unsubscribe": f"<{unsubscribe}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
@@ -119,10 +132,12 @@ def reminder(
     kind: str = "reminder",
     previous_start: dt.datetime | None = None,
     previous_venue: str = "",
+    msgid: str | None = None,
 ) -> EmailMultiAlternatives:
     """A talk's reminder, or with `kind` its "Cancelled:" or "Moved:" notice; `talk` from
     Talk.objects.with_speakers(), `ics` its talk_file() (made once per talk by a run that
-    sends many). The .ics of a cancelled talk says STATUS:CANCELLED, which calendars apply.
+    sends many), `msgid` its Message-ID (a new one by default). The .ics of a cancelled
+    talk says STATUS:CANCELLED, which calendars apply.
 
     A Moved notice says what moved, from the start and venue the address was told before
     (`previous_start`, `previous_venue`); without a previous start (a notice claimed before
@@ -139,6 +154,7 @@ def reminder(
         subject=f"{PREFIXES[kind]}{talk.title} – {when(talk, zone)}",
         template="reminder",
         series=talk.series,
+        msgid=msgid,
         context={
             "talk": talk,
             "kind": kind,
@@ -200,9 +216,11 @@ def digest(
     *,
     zone: ZoneInfo | None = None,
     listing: tuple[str, str] | None = None,
+    msgid: str | None = None,
 ) -> EmailMultiAlternatives:
     """The weekly digest of `days` (digest_days() in the address's zone, not empty), with
-    `listing` their digest_listing() when a run sends the same to many. Its List-Unsubscribe
+    `listing` their digest_listing() when a run sends the same to many, `msgid` its
+    Message-ID (a new one by default). Its List-Unsubscribe
     ends all of the address's subscriptions; its List-Id is the site's digest,
     `<digest.host>`."""
     zone = zone or address_zone(address)
@@ -218,6 +236,7 @@ def digest(
         address=address,
         subject=f"This week at {settings.SITE_NAME}: {talks}, {span}",
         template="digest",
+        msgid=msgid,
         context={"listing_text": listing[0], "listing_html": listing[1], "zone": zone.key},
     )
     name = settings.SITE_NAME.replace('"', "").replace("\n", " ")

@@ -297,6 +297,7 @@ def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int, int]
             kind=row.kind,
             previous_start=row.previous_start,
             previous_venue=row.previous_venue,
+            msgid=messages.message_id("delivery", row.pk),
         )
         record.add(row, _send(message, connection))
         if len(record.rows) >= BATCH:
@@ -396,7 +397,14 @@ def send_digests(*, now: dt.datetime, connection=None) -> tuple[int, int]:
                 days = messages.digest_days(talks, zone)
                 listings[series, zone.key] = days, messages.digest_listing(days, zone)
             days, listing = listings[series, zone.key]
-            sender.put(row, messages.digest(row.address, days, zone=zone, listing=listing))
+            message = messages.digest(
+                row.address,
+                days,
+                zone=zone,
+                listing=listing,
+                msgid=messages.message_id("digest", row.pk),
+            )
+            sender.put(row, message)
             for done in sender.finished():
                 record.add(*done)
             if len(record.rows) >= BATCH:

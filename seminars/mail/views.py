@@ -1,5 +1,5 @@
 """The pages of subscriptions by email: the form's answer, confirming, managing and
-unsubscribing. Thin: the work is in subscribing.py and sending.py."""
+unsubscribing. Thin: the work is in subscribing.py, and the worker sends (tasks.py)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ..models import Series
 from ..security import client_address
 from ..zones import zone_named
-from . import links, sending, subscribing
+from . import links, subscribing
+from .tasks import send_confirmation_task
 
 ONE_CLICK = ("List-Unsubscribe", "One-Click")
 
@@ -51,9 +52,9 @@ def subscribe(request):
         client=client_address(request),
     )
     if address is not None:
-        # Sent now, as the visitor waits for it; should the SMTP server fail, it stays
-        # waiting and the next `send_email` sends it.
-        sending.send_confirmation(address)
+        # Sent by the worker at once; should the SMTP server fail, it stays waiting and the
+        # next `send_due` run sends it.
+        send_confirmation_task.enqueue(address_pk=address.pk)
     return render(request, "seminars/mail/check_inbox.html", {"email": email})
 
 

@@ -4,9 +4,10 @@ the same messages, prebuilt, to the same server over one connection.
 
 The ratio is the site's messages per second over smtplib's (target ≥ 0.5x): what building the
 messages, claiming and recording them costs on top of the SMTP conversation itself. The
-queries are counted for a first batch of a tenth of the subscribers and for the rest, sent at
-the same digest time (the first batch is claimed already): equal counts mean that a digest
-run's queries do not grow with its subscribers.
+queries are counted for a first run to a tenth of the subscribers and a second to the rest, at
+the same digest time (the first run's addresses have theirs already), as queries per 100
+messages: a run makes a fixed number of queries and one round of writes per batch of 200
+messages, none per message, so the figure must not grow with the subscribers (target ≤ 1.0x).
 """
 
 import datetime as dt
@@ -71,6 +72,7 @@ def _fill(now: dt.datetime, subscribers: int, first: int = 0) -> None:
             Talk(
                 series=s,
                 title=f"Talk {j} of {s.name}: on the spectra of graphs",
+                slug=f"talk-{j}-of-bench-seminar-{i}",
                 abstract="We study things. " * 20,
                 start=now + dt.timedelta(days=1 + j * 2, hours=i % 8),
                 end=now + dt.timedelta(days=1 + j * 2, hours=i % 8 + 1),
@@ -157,6 +159,8 @@ def run(full: bool):
     site_rate = len(sent) / site_seconds
     plain_rate = len(sent) / plain_seconds
     size = sum(len(content) for _, content in sent) // len(sent)
+    small_per = 100 * small_queries / first_batch
+    large_per = 100 * large_queries / subscribers
     return [
         (
             f"digest to {subscribers:,} subscribers of {SERIES} series, msgs/s vs smtplib "
@@ -166,9 +170,9 @@ def run(full: bool):
             "≥ 0.5x",
         ),
         (
-            f"digest run queries, {first_batch:,} vs {subscribers:,} subscribers",
-            f"{small_queries} vs {large_queries}",
-            f"{large_queries / small_queries:.2f}x",
-            "1.0x",
+            f"digest run queries per 100 messages, {first_batch:,} vs {subscribers:,} messages",
+            f"{small_per:.1f} vs {large_per:.1f}",
+            f"{large_per / small_per:.2f}x",
+            "≤ 1.0x",
         ),
     ]

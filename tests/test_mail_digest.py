@@ -2,8 +2,10 @@
 is sent, exactly once, and the forms that ask for it."""
 
 import datetime as dt
+import email
 import re
 import threading
+from email import policy
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -14,7 +16,7 @@ from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from seminars.mail import links, sending
+from seminars.mail import links, messages, sending
 from seminars.mail.models import Address, DigestDelivery, Subscription, new_token
 from seminars.models import Talk
 from tests import test_mail
@@ -345,9 +347,65 @@ def test_the_talk_list_is_rendered_once_per_series_and_zone(inbox):
         assert sending.send_due(now=MONDAY).digests == 9
     finally:
         template_rendered.disconnect(record)
-    assert rendered.count("mail/digest.html") == 9
-    # (a, b) in Berlin and in London, a alone in Berlin.
+    # (a, b) in Berlin and in London, a alone in Berlin: each digest made once, then merged.
     assert rendered.count("mail/digest_talks.html") == 3
+    assert rendered.count("mail/digest.html") == 3
+
+
+def _same(text: str) -> str:
+    text = text.replace("\r\n", "\n")
+    return re.sub(r"/mail/(manage|unsubscribe)/([^/:]+):[^/:]+:[^/]+/", r"/mail/\1/\2/", text)
+
+
+@pytest.mark.django_db
+def test_a_merged_digest_is_the_message_built_for_its_address(inbox):
+    series = make_series()
+    make_talk(series=series, start=at(days=1), title="Rings")
+    for n in range(3):
+        follower(f"p{n}@example.org", series)
+    assert sending.send_due(now=MONDAY).digests == 3
+    for message in inbox.messages:
+        row = DigestDelivery.objects.get(address__email=message["To"])
+        address = row.address
+        built = messages.digest(
+            address,
+            messages.digest_days(
+                list(Talk.objects.with_speakers()), messages.address_zone(address)
+            ),
+            msgid=messages.message_id("digest", row.pk),
+        )
+        expected = email.message_from_bytes(built.message().as_bytes(), policy=policy.default)
+        assert message["Message-ID"] == expected["Message-ID"]
+        # The same but for the second each signed link was made in, and line ends (CRLF on
+        # the wire).
+        assert _same(header(message, "List-Unsubscribe")) == _same(
+            header(expected, "List-Unsubscribe")
+        )
+        assert _same(text_of(message)) == _same(text_of(expected))
+        assert _same(html_of(message)) == _same(html_of(expected))
+        for name in ("Subject", "List-Id", "List-Unsubscribe-Post", "Auto-Submitted", "From"):
+            assert message[name] == expected[name]
+    # Each address's own links, which work.
+    for message in inbox.messages:
+        address, _ = links.read(link_in(message, "manage").split("/")[-2], salt=links.MANAGE)
+        assert address.email == message["To"]
+
+
+@pytest.mark.django_db
+def test_a_digest_the_merge_cannot_carry_is_built_for_each_address(inbox):
+    series = make_series()
+    # A line too long for SMTP: the body goes quoted-printable, which may split the links.
+    make_talk(series=series, start=at(days=1), title="Rings " + "x" * 1200)
+    follower("ada@example.org", series)
+    follower("bob@example.org", series)
+    zone = ZoneInfo("Europe/Berlin")
+    days = messages.digest_days(list(Talk.objects.with_speakers()), zone)
+    assert not messages.digest_template(days, zone, messages.digest_listing(days, zone)).usable
+    assert sending.send_due(now=MONDAY).digests == 2
+    for message in inbox.messages:
+        address, _ = links.read(link_in(message, "manage").split("/")[-2], salt=links.MANAGE)
+        assert address.email == message["To"]
+        assert "x" * 1200 in text_of(message)
 
 
 # As in test_mail.py: two writers at once are for PostgreSQL.

@@ -26,7 +26,7 @@ from django.utils.crypto import salted_hmac
 from ..ics import export
 from ..models import Series, Talk
 from ..zones import zone_named
-from . import links
+from . import links, wire
 from .models import Address
 
 # Built once: the templates' own <style> blocks are all it inlines, and it never fetches a
@@ -65,15 +65,21 @@ def message_id(kind: str, pk: int) -> str:
 
 
 def _message(
-    *, address, subject, template, context, series=None, msgid=None
+    *, address, subject, template, context, series=None, msgid=None, urls=None
 ) -> EmailMultiAlternatives:
-    unsubscribe = links.unsubscribe_url(address, series.pk if series else None)
+    """The message to `address`; `urls` its (unsubscribe, manage) links when given."""
+    if urls is None:
+        urls = (
+            links.unsubscribe_url(address, series.pk if series else None),
+            links.manage_url(address),
+        )
+    unsubscribe, manage = urls
     context = {
         **context,
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
         "unsubscribe_url": unsubscribe,
-        "manage_url": links.manage_url(address),
+        "manage_url": manage,
         "series": series,
     }
     headers = {
@@ -217,6 +223,7 @@ def digest(
     zone: ZoneInfo | None = None,
     listing: tuple[str, str] | None = None,
     msgid: str | None = None,
+    urls: tuple[str, str] | None = None,
 ) -> EmailMultiAlternatives:
     """The weekly digest of `days` (digest_days() in the address's zone, not empty), with
     `listing` their digest_listing() when a run sends the same to many, `msgid` its
@@ -237,8 +244,40 @@ def digest(
         subject=f"This week at {settings.SITE_NAME}: {talks}, {span}",
         template="digest",
         msgid=msgid,
+        urls=urls,
         context={"listing_text": listing[0], "listing_html": listing[1], "zone": zone.key},
     )
     name = settings.SITE_NAME.replace('"', "").replace("\n", " ")
     message.extra_headers["List-Id"] = f'"{name} weekly digest" <digest.{site_host()}>'
     return message
+
+
+# The recipient a digest's Template is built for: its address, links and Message-ID are the
+# placeholders. Unsaved; its links are signed, so they cannot occur in a talk's text.
+_MERGE_ADDRESS = Address(pk=0, email="merge.placeholder@example.invalid", token="merge")
+_MERGE_MSGID = "<digest.0.merge-placeholder@example.invalid>"
+
+
+def digest_template(days, zone: ZoneInfo, listing: tuple[str, str]) -> wire.Template:
+    """The digest of `days` in `zone` as bytes made once for every address that gets the
+    same (a run's addresses following the same series in the same zone); fill it with
+    digest_values(). Its Date is the time it was made."""
+    placeholder = Address(
+        pk=_MERGE_ADDRESS.pk, email=_MERGE_ADDRESS.email, token=_MERGE_ADDRESS.token, zone=zone.key
+    )
+    # The links made once: signed links carry the second they were made.
+    values = digest_values(placeholder, _MERGE_MSGID)
+    message = digest(
+        placeholder, days, zone=zone, listing=listing, msgid=_MERGE_MSGID, urls=tuple(values[:2])
+    )
+    return wire.Template(message, values)
+
+
+def digest_values(address: Address, msgid: str) -> list[str]:
+    """What a digest Template's placeholders are for `address`, in their order."""
+    return [
+        links.unsubscribe_url(address, None),
+        links.manage_url(address),
+        address.email,
+        msgid,
+    ]

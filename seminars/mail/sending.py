@@ -379,6 +379,7 @@ def send_digests(*, now: dt.datetime, connection=None) -> tuple[int, int]:
     )
     record = _Record(now, DigestDelivery, outdated="")
     listings = {}  # (series, zone) → (days, the list rendered once)
+    templates = {}  # (series, zone) → the digest's bytes, made once (wire.Template)
     # Over the SMTP connection directly, serialised for less (see wire.py).
     sender = wire.sender(connection, lambda message: _send(message, connection))
     try:
@@ -397,14 +398,20 @@ def send_digests(*, now: dt.datetime, connection=None) -> tuple[int, int]:
                 days = messages.digest_days(talks, zone)
                 listings[series, zone.key] = days, messages.digest_listing(days, zone)
             days, listing = listings[series, zone.key]
-            message = messages.digest(
-                row.address,
-                days,
-                zone=zone,
-                listing=listing,
-                msgid=messages.message_id("digest", row.pk),
-            )
-            sender.put(row, message)
+            msgid = messages.message_id("digest", row.pk)
+            template = None
+            if isinstance(sender, wire.Direct) and wire.fillable(row.address.email):
+                # The same digest to many: its bytes made once, then merged per address.
+                if (series, zone.key) not in templates:
+                    templates[series, zone.key] = messages.digest_template(days, zone, listing)
+                template = templates[series, zone.key]
+            if template is not None and template.usable:
+                data = template.fill(messages.digest_values(row.address, msgid))
+                sender.put_bytes(row, template.sender, row.address.email, data)
+            else:
+                sender.put(
+                    row, messages.digest(row.address, days, zone=zone, listing=listing, msgid=msgid)
+                )
             for done in sender.finished():
                 record.add(*done)
             if len(record.rows) >= BATCH:

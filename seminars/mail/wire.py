@@ -3,7 +3,8 @@
 Serialising a message costs more than building it, most of it in the email package's
 generic header folding. `sender()` gives, for Django's SMTP backend, a `Direct` sender that
 serialises with the package's own generator but writes a short ASCII header as it is (what
-the folding would write), and sends over the backend's open connection. Any other backend
+the folding would write), and sends over the backend's open connection; a `Template` makes
+the bytes of a message sent alike to many (a digest) once. Any other backend
 (the console in development) gets `Sequential`, which sends each message through the
 backend. (A sending thread beside the building one was slower: each SMTP reply waited for
 the interpreter lock.)
@@ -71,6 +72,37 @@ def wire_bytes(message) -> bytes:
     return out.getvalue()
 
 
+class Template:
+    """One message's bytes for many recipients: serialised once with placeholder strings
+    (the recipient's address, its links, its Message-ID), each replaced by the recipient's
+    own, as a mail merge does. `usable` is False when the bytes do not carry every
+    placeholder as it is: a body the email package had to encode (quoted-printable for
+    very long lines) or a header it folded through one; such a message is built for each
+    recipient instead."""
+
+    def __init__(self, message, placeholders: list[str]):
+        self.data = wire_bytes(message)
+        encoding = message.encoding or settings.DEFAULT_CHARSET
+        self.sender = sanitize_address(message.from_email, encoding)
+        self.placeholders = [p.encode("ascii") for p in placeholders]
+        self.usable = all(self.data.count(p) >= 1 for p in self.placeholders) and not any(
+            f"Content-Transfer-Encoding: {e}".encode() in self.data
+            for e in ("quoted-printable", "base64")
+        )
+
+    def fill(self, values: list[str]) -> bytes:
+        """The bytes with each placeholder replaced by its value (ASCII, one line)."""
+        data = self.data
+        for placeholder, value in zip(self.placeholders, values, strict=True):
+            data = data.replace(placeholder, value.encode("ascii"))
+        return data
+
+
+def fillable(value: str) -> bool:
+    """Whether `value` may replace a placeholder as it is: ASCII on one line."""
+    return value.isascii() and "\n" not in value and "\r" not in value
+
+
 class Sequential:
     """Sends each message as it is given, with `send(message) -> outcome`."""
 
@@ -97,12 +129,21 @@ class Direct(Sequential):
         super().__init__(send=self._deliver)
         self._connection = connection
 
+    def put_bytes(self, row, sender: str, recipient: str, data: bytes):
+        """Send `data` (a Template's filled bytes) to `recipient` now."""
+        outcome = self._sendmail(sender, [recipient], data)
+        self.unreachable = self.unreachable or outcome == UNREACHABLE
+        self._done.append((row, outcome))
+
     def _deliver(self, message) -> str:
         encoding = message.encoding or settings.DEFAULT_CHARSET
         sender = sanitize_address(message.from_email, encoding)
         recipients = [sanitize_address(a, encoding) for a in message.recipients()]
+        return self._sendmail(sender, recipients, wire_bytes(message))
+
+    def _sendmail(self, sender: str, recipients: list[str], data: bytes) -> str:
         try:
-            self._connection.connection.sendmail(sender, recipients, wire_bytes(message))
+            self._connection.connection.sendmail(sender, recipients, data)
         except OSError as error:  # smtplib's errors are OSErrors too
             outcome = outcome_of(error, recipients[0])
             if outcome == UNREACHABLE:

@@ -11,6 +11,7 @@ markup but not a fixed background).
 """
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -252,23 +253,22 @@ def digest(
     return message
 
 
-# The recipient a digest's Template is built for: its address, links and Message-ID are the
-# placeholders. Unsaved; its links are signed, so they cannot occur in a talk's text.
-_MERGE_ADDRESS = Address(pk=0, email="merge.placeholder@example.invalid", token="merge")
-_MERGE_MSGID = "<digest.0.merge-placeholder@example.invalid>"
-
-
 def digest_template(days, zone: ZoneInfo, listing: tuple[str, str]) -> wire.Template:
     """The digest of `days` in `zone` as bytes made once for every address that gets the
     same (a run's addresses following the same series in the same zone); fill it with
-    digest_values(). Its Date is the time it was made."""
+    digest_values(). Its Date is the time it was made.
+
+    It is built for an unsaved address whose email, links and Message-ID are the
+    placeholders: random, so that no talk's text can hold one."""
+    secret = secrets.token_hex(12)
     placeholder = Address(
-        pk=_MERGE_ADDRESS.pk, email=_MERGE_ADDRESS.email, token=_MERGE_ADDRESS.token, zone=zone.key
+        pk=0, email=f"merge-{secret}@example.invalid", token=secret, zone=zone.key
     )
+    msgid = f"<digest.0.{secret}@example.invalid>"
     # The links made once: signed links carry the second they were made.
-    values = digest_values(placeholder, _MERGE_MSGID)
+    values = digest_values(placeholder, msgid)
     message = digest(
-        placeholder, days, zone=zone, listing=listing, msgid=_MERGE_MSGID, urls=tuple(values[:2])
+        placeholder, days, zone=zone, listing=listing, msgid=msgid, urls=tuple(values[:2])
     )
     return wire.Template(message, values)
 

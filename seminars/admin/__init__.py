@@ -15,4 +15,4 @@ admin.site.index_title = "Series, talks and speakers"
 # Four models need no sidebar; without it the talk list fits a 1280px screen.
 admin.site.enable_nav_sidebar = False
 
-from . import series, sources, speakers, talks  # noqa: E402, F401  (they register the models)
+from . import invitations, series, sources, speakers, talks  # noqa: E402, F401  (they register the models)

@@ -5,6 +5,7 @@ voids its link."""
 
 from django.contrib import admin, messages
 from django.db import transaction
+from django.urls import reverse
 
 from ..invitations import sending
 from ..invitations.forms import InvitationForm
@@ -42,6 +43,13 @@ class InvitationAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # made, sent, accepted: its page only shows it
+
+    def response_delete(self, request, obj_display, obj_id):
+        # With no change permission the admin would go back to its index: back to the list.
+        response = super().response_delete(request, obj_display, obj_id)
+        if response.get("Location") == reverse("admin:index"):
+            response["Location"] = reverse("admin:seminars_invitation_changelist")
+        return response
 
     def has_resend_permission(self, request):
         return organises_any(request.user)

@@ -151,6 +151,24 @@ def test_the_list_says_where_each_invitation_is(as_user, world):
         assert label in response.text
 
 
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_invitation_list_asks_the_same_queries_for_one_or_three(
+    as_user, world, count, django_assert_num_queries
+):
+    for n in range(count):
+        invited(world, "a", f"n{n}@example.org", by="organiser_a")
+    client = as_user("organiser_a")
+    with django_assert_num_queries(9):
+        response = client.get(reverse("admin:seminars_invitation_changelist"))
+    assert len(response.context["cl"].result_list) == count
+
+
+def test_the_admin_index_offers_invitations_to_an_organiser(as_user, world):
+    response = as_user("organiser_a").get("/admin/")
+    names = {m["object_name"] for app in response.context["app_list"] for m in app["models"]}
+    assert "Invitation" in names
+
+
 @pytest.mark.parametrize("key", ["a", "b"])
 @pytest.mark.parametrize("who", WHO)
 def test_an_invitation_is_made_only_to_a_series_one_runs(as_user, world, who, key):

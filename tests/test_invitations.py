@@ -442,7 +442,7 @@ def test_a_link_sent_six_days_ago_still_works(client, world):
     [
         lambda key: key[:-1] + ("A" if key[-1] != "A" else "B"),  # the signature
         lambda key: key[:10],  # cut short
-        lambda key: signing.dumps({"i": 1, "e": "x@example.org"}, salt="seminars.mail.confirm"),
+        lambda key: signing.dumps(signing.loads(key, salt=links.SALT), salt="another.salt"),
     ],
     ids=["changed", "cut-short", "another-kind-of-link"],
 )
@@ -474,8 +474,17 @@ def test_a_link_sent_again_after_it_expired_works_again(client, world):
     admin.post(reverse("admin:seminars_invitation_changelist"), data)
     run_queued_tasks()
     (message,) = world.inbox.messages
+    old = client.get(accept_path(invitation))  # the link of the first email
+    assert (old.status_code, "was sent again since" in old.text) == (410, True)
     assert client.post(link_in(message), new_account()).status_code == 302
     assert organises(User.objects.get(username="newbie")) == {"Series A"}
+
+
+def test_the_link_holds_no_address(world):
+    invitation = invited(world, "a", "private.person@example.org")
+    payload = signing.loads(links.key(invitation), salt=links.SALT)
+    assert set(payload) == {"i", "s"}
+    assert "private" not in repr(payload)
 
 
 def test_a_weak_or_mismatched_password_makes_nothing(client, world):

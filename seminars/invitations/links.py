@@ -1,8 +1,10 @@
-"""The invitation's link: the invitation's pk and address, signed with SECRET_KEY under a salt
-of its own, and reading it back.
+"""The invitation's link: the invitation's pk and when its email was sent, signed with
+SECRET_KEY under a salt of its own, and reading it back.
 
 The link is made when its email is sent; it works for `valid_for()` after that (the
-signature's own age bounds it too) and until the invitation is accepted or deleted.
+signature's own age bounds it too) and until the invitation is accepted or deleted. Sending
+the invitation again gives a new link and voids the old one (its sending time no longer
+matches). The link holds no address, so none is left in logs or Referer headers.
 """
 
 import datetime as dt
@@ -28,7 +30,12 @@ class BadLink(Exception):
 
 
 def key(invitation: Invitation) -> str:
-    return signing.dumps({"i": invitation.pk, "e": invitation.email}, salt=SALT)
+    """The link's key; `invitation` sent (its `sent_at` is part of the key)."""
+    return signing.dumps({"i": invitation.pk, "s": _sending(invitation)}, salt=SALT)
+
+
+def _sending(invitation: Invitation) -> int | None:
+    return int(invitation.sent_at.timestamp()) if invitation.sent_at else None
 
 
 def url(invitation: Invitation) -> str:
@@ -51,11 +58,16 @@ def read(link_key: str, *, now: dt.datetime | None = None) -> Invitation:
         ) from error
     invitation = (
         Invitation.objects.select_related("series", "invited_by")
-        .filter(pk=payload.get("i"), email=payload.get("e"))
+        .filter(pk=payload.get("i"))
         .first()
     )
     if invitation is None:
         raise BadLink("This invitation was withdrawn: ask for a new one if you still need it.")
+    if invitation.accepted_at is None and _sending(invitation) != payload.get("s"):
+        raise BadLink(
+            "This invitation was sent again since: use the link of the latest email.",
+            invitation=invitation,
+        )
     return check(invitation, now=now)
 
 

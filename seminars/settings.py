@@ -285,3 +285,5 @@ if not 0 <= DIGEST_HOUR <= 23:
 # An invitation to organise a series (seminars/invitations/) works this many days after its
 # email is sent.
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+if INVITATION_DAYS < 1:
+    raise ImproperlyConfigured(f"INVITATION_DAYS is {INVITATION_DAYS}: give 1 day or more")

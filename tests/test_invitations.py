@@ -566,3 +566,15 @@ def test_two_acceptances_at_once_make_one_account(world):
     assert made.count() == 1
     assert set(world.series["a"].organisers.all()) == {world.users["organiser_a"], made.get()}
     assert Invitation.objects.get().accepted_by == made.get()
+
+
+# The setting
+
+
+def test_invitation_days_of_zero_stop_the_site_saying_so():
+    from tests.test_settings import _load_settings
+
+    result = _load_settings("settings.INVITATION_DAYS", DEBUG="1", INVITATION_DAYS="0")
+    assert result.returncode != 0
+    assert "INVITATION_DAYS is 0: give 1 day or more" in result.stderr
+    assert _load_settings("settings.INVITATION_DAYS", DEBUG="1").stdout.strip() == "7"

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from seminars.invitations import links
+from seminars.invitations import accepting, links
 from seminars.invitations.models import Invitation
 from seminars.invitations.tasks import send_invitation_task
 from seminars.models import Series
@@ -499,6 +499,16 @@ def test_a_weak_or_mismatched_password_makes_nothing(client, world):
         assert error in response.text
     assert not User.objects.filter(email="new@example.org").exists()
     assert Invitation.objects.get().accepted_at is None
+
+
+def test_a_username_taken_after_the_forms_check_leaves_the_invitation_open(world):
+    invitation = invited(world, "a")
+    with pytest.raises(accepting.UsernameTaken):
+        accepting.accept(invitation, username="organiser_b", password=PASSWORD)
+    invitation.refresh_from_db()
+    assert (invitation.accepted_at, invitation.accepted_by) == (None, None)
+    assert User.objects.filter(email="new@example.org").count() == 0
+    assert organises(world.users["organiser_b"]) == {"Series B"}
 
 
 def test_the_form_needs_its_csrf_token(world):

@@ -13,4 +13,5 @@ class SeminarsConfig(AppConfig):
 
         # Models of the app that live in their package; importing them here, not from
         # models.py, keeps the models' floor free of the mail package (STYLE.md).
+        from .invitations import models as _invitations  # noqa: F401
         from .mail import models  # noqa: F401

@@ -288,3 +288,8 @@ else:
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
 if not 0 <= DIGEST_HOUR <= 23:
     raise ImproperlyConfigured(f"DIGEST_HOUR is {DIGEST_HOUR}: give an hour from 0 to 23")
+# An invitation to organise a series (seminars/invitations/) works this many days after its
+# email is sent.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+if INVITATION_DAYS < 1:
+    raise ImproperlyConfigured(f"INVITATION_DAYS is {INVITATION_DAYS}: give 1 day or more")

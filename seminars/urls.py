@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 from . import api, embeds, follow, health, views, zones
 from .feeds import calendars
 from .feeds.atom import SeriesTalksFeed, UpcomingTalksFeed
+from .invitations import views as invitation_views
 from .mail import views as mail_views
 from .sitemaps import SITEMAPS
 
@@ -42,6 +43,8 @@ seminar_patterns = [
     path("mail/confirm/<str:key>/", mail_views.confirm, name="mail_confirm"),
     path("mail/manage/<str:key>/", mail_views.manage, name="mail_manage"),
     path("mail/unsubscribe/<str:key>/", mail_views.unsubscribe, name="mail_unsubscribe"),
+    # Invitations to organise a series
+    path("invitations/<str:key>/", invitation_views.accept, name="invitation"),
     # The read-only JSON API
     path("api/talks.json", api.talks, name="api_talks"),
     path("api/series.json", api.series_list, name="api_series"),

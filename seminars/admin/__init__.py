@@ -2,8 +2,9 @@
 
 Who may see and change what is decided in `seminars.organisers` (the rule) and applied to
 every admin page by `scoping` (the mixins); the other modules say what each page shows:
-`series`, `talks`, `speakers` and `sources` (calendar sources: preview and import). They may
-import the models and the app's services (importing, locks, speakers, ics), never views.
+`series`, `talks`, `speakers`, `sources` (calendar sources: preview and import) and
+`invitations` (to organise a series). They may import the models and the app's services
+(importing, locks, speakers, ics, invitations), never views.
 """
 
 from django.conf import settings
@@ -15,4 +16,4 @@ admin.site.index_title = "Series, talks and speakers"
 # Four models need no sidebar; without it the talk list fits a 1280px screen.
 admin.site.enable_nav_sidebar = False
 
-from . import series, sources, speakers, talks  # noqa: E402, F401  (they register the models)
+from . import invitations, series, sources, speakers, talks  # noqa: E402, F401  (they register the models)

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from .locations import SourceKind, kind_of
 from .names import name_key
+from .online import place
 from .slugs import slug_for
 from .years import FIRST_YEAR, LAST_YEAR, in_supported_years
 
@@ -444,6 +445,11 @@ class Talk(models.Model):
         help_text="Whole days: start at midnight of the first day, end at midnight after the last.",
     )
     venue = models.CharField(max_length=500, blank=True)
+    online = models.BooleanField(
+        "online only",
+        default=False,
+        help_text="Held online, in no room (a calendar's location such as “Online” or “via Zoom”).",
+    )
     speakers = models.ManyToManyField(Speaker, through="TalkSpeaker", related_name="talks")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONFIRMED)
     url = models.URLField("external URL", max_length=2000, blank=True)
@@ -518,6 +524,11 @@ class Talk(models.Model):
 
     def clean(self):
         super().clean()
+        # A venue that only says "Online" (or "via Zoom", a bare meeting URL) is no room.
+        where = place(self.venue)
+        if where.online:
+            self.venue, self.online = "", True
+            self.join_url = self.join_url or where.join_url
         errors = {
             name: f"Talks take place in the years {FIRST_YEAR}–{LAST_YEAR}."
             for name in ("start", "end")
@@ -576,7 +587,7 @@ class Talk(models.Model):
     def attendance(self) -> str:
         """How people attend: "online", "hybrid" (a room and a way to join or watch), "in person",
         or "" when the talk says neither."""
-        remote = bool(self.join_url or self.livestream_url)
+        remote = bool(self.join_url or self.livestream_url or self.online)
         if remote:
             return "hybrid" if self.venue.strip() else "online"
         return "in person" if self.venue.strip() else ""

@@ -15,6 +15,7 @@ import x_wr_timezone
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from ..online import place
 from ..years import FIRST_YEAR, LAST_YEAR, in_supported_years
 from . import recurrence
 from .plaintext import to_plain_text
@@ -268,6 +269,10 @@ def _record(component, uid: str, context) -> EventRecord:
     url = _url(component, uid, context)
     description = _description(component)
     join_url, livestream_url = _online_links(component, description)
+    # A location that only says "Online" (or "via Zoom", a bare URL) is no venue; its URL,
+    # if any, is the way to join.
+    where = place(", ".join(line.strip() for line in _text(component, "LOCATION").splitlines()))
+    join_url = join_url or where.join_url
     if url and url in (join_url, livestream_url):
         url = ""  # a meeting link given as the event's URL is its way to join, not its page
     title = _text(component, "SUMMARY").strip()
@@ -281,7 +286,8 @@ def _record(component, uid: str, context) -> EventRecord:
         end=end,
         all_day=all_day,
         description=description,
-        location=", ".join(line.strip() for line in _text(component, "LOCATION").splitlines()),
+        location=where.venue,
+        online=where.online,
         url=url,
         join_url=join_url,
         livestream_url=livestream_url,

@@ -117,6 +117,10 @@ def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
     lines.append(b"DESCRIPTION:" + _text(description(talk.abstract, speakers, page, links)))
     if talk.venue.strip():
         lines.append(b"LOCATION:" + _text(line(talk.venue)))
+    elif talk.online:
+        # What calendar apps show where a room would be, and what an import reads back as
+        # online only (seminars.online).
+        lines.append(b"LOCATION:Online")
     lines.append(b"URL:" + icalendar.vUri(page).to_ical())
     # RFC 7986: how to take part from afar, which newer calendar apps show as a button.
     for name, features in (("join_url", b"AUDIO,VIDEO"), ("livestream_url", b"VIDEO,FEED")):

@@ -40,7 +40,8 @@ class EventRecord:
     end: dt.datetime | None = None  # aware, exclusive; None when the event gives no end
     all_day: bool = False
     description: str = ""  # plain text, HTML already turned into text
-    location: str = ""
+    location: str = ""  # a venue: never a location that only says "Online" (seminars.online)
+    online: bool = False  # the location said the talk is online only
     url: str = ""
     join_url: str = ""  # the video call (CONFERENCE, X-GOOGLE-CONFERENCE, a Teams or Zoom link)
     livestream_url: str = ""

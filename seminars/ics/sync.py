@@ -28,6 +28,7 @@ SYNCED_FIELDS = (
     "end",
     "all_day",
     "venue",
+    "online",
     "url",
     "join_url",
     "livestream_url",
@@ -141,6 +142,7 @@ def talk_values(record: EventRecord, notices: list[Notice]) -> dict:
         "end": record.end,
         "all_day": record.all_day,
         "venue": _cut(record.location, _length(Talk, "venue"), "location", uid, notices),
+        "online": record.online,
         "contact": _cut(record.contact, _length(Talk, "contact"), "contact", uid, notices),
         "status": record.status,
     }

@@ -2,9 +2,10 @@
 
 Who may see and change what is decided in `seminars.organisers` (the rule) and applied to
 every admin page by `scoping` (the mixins); the other modules say what each page shows:
-`series`, `talks`, `speakers`, `sources` (calendar sources: preview and import) and
-`invitations` (to organise a series). They may import the models and the app's services
-(importing, locks, speakers, ics, invitations), never views.
+`series`, `talks`, `speakers`, `sources` (calendar sources: preview and import),
+`invitations` (to organise a series) and `addresses` (email subscribers, for site
+administrators only). They may import the models and the app's services (importing, locks,
+speakers, ics, invitations, mail), never views.
 """
 
 from django.conf import settings
@@ -16,4 +17,4 @@ admin.site.index_title = "Series, talks and speakers"
 # Four models need no sidebar; without it the talk list fits a 1280px screen.
 admin.site.enable_nav_sidebar = False
 
-from . import invitations, series, sources, speakers, talks  # noqa: E402, F401  (they register the models)
+from . import addresses, invitations, series, sources, speakers, talks  # noqa: E402, F401  (they register the models)

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
@@ -13,10 +14,13 @@ from django.db import models
 from django.db.models import Prefetch
 from django.forms.boundfield import BoundField
 from django.forms.widgets import SplitHiddenDateTimeWidget
+from django.template.response import TemplateResponse
 from django.utils import dateformat, timezone
 from django.utils.translation import ngettext
 
 from ..locks import Busy, SourceBusy, changing_talks
+from ..mail import announcing
+from ..mail.tasks import send_now
 from ..models import SHOWABLE, Talk, TalkSpeaker, nearest_first_order
 from ..years import FIRST_YEAR, LAST_YEAR
 from .display import HTTPS_URL_FIELDS, truncated
@@ -269,7 +273,7 @@ class TalkAdmin(LockedChanges, OrganiserScopedAdmin, admin.ModelAdmin):
     autocomplete_fields = ["series"]
     form = TalkForm
     readonly_fields = ["uid", "sequence", "source", "created", "updated"]
-    actions = ["cancel_talks", "reconfirm_talks", "repeat_next_week"]
+    actions = ["cancel_talks", "reconfirm_talks", "repeat_next_week", "announce_talks"]
     fieldsets = [
         (None, {"fields": ["series", "title", "status", "abstract"]}),
         ("When and where", {"fields": ["start", "end", "all_day", "venue"]}),
@@ -417,6 +421,55 @@ class TalkAdmin(LockedChanges, OrganiserScopedAdmin, admin.ModelAdmin):
                 % {"n": skipped, "first": FIRST_YEAR, "last": LAST_YEAR},
                 messages.WARNING,
             )
+
+    @admin.action(description="Announce selected talks to subscribers", permissions=["change"])
+    def announce_talks(self, request, queryset):
+        """A preview of the email, then (its form's "post") the announcement, sent by the
+        worker to the series' subscribers, once per talk."""
+        found = announcing.plan(queryset)
+        if request.POST.get("post") == "yes":
+            done = announcing.announce(found.ready, by=request.user)
+            if done:
+                send_now()
+                n = len(done)
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%d talk announced: its email is on its way to the series' subscribers.",
+                        "%d talks announced: their emails are on their way to the subscribers.",
+                        n,
+                    )
+                    % n,
+                )
+            for talk, announced in found.already:
+                when = dateformat.format(timezone.localtime(announced.announced_at), "j F Y, H:i")
+                self.message_user(
+                    request,
+                    f"“{talk.title}” was already announced on {when}; not sent again.",
+                    messages.WARNING,
+                )
+            for talk, reason in found.refused:
+                self.message_user(
+                    request, f"“{talk.title}” was not announced: {reason}.", messages.WARNING
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Announce talks",
+            "plan": found,
+            "ready": [(t, found.subscribers.get(t.series_id, 0)) for t in found.ready],
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+        }
+        if found.ready:
+            email = announcing.preview(found.ready[0])
+            context.update(
+                preview=email,
+                preview_talk=found.ready[0],
+                preview_text=email.body,
+                preview_html=email.alternatives[0][0],
+            )
+        return TemplateResponse(request, "admin/seminars/talk/announce.html", context)
 
 
 SOURCE_BUSY = busy_message(

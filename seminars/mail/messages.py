@@ -128,7 +128,7 @@ def talk_file(talk: Talk) -> bytes:
 
 
 # The subject's start of a change notice, by Delivery.Kind.
-PREFIXES = {"reminder": "", "cancelled": "Cancelled: ", "moved": "Moved: "}
+PREFIXES = {"reminder": "", "cancelled": "Cancelled: ", "moved": "Moved: ", "announcement": ""}
 
 
 def reminder(

@@ -3,8 +3,10 @@
 import datetime as dt
 import secrets
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 # An address never confirmed is forgotten after this long; its confirmation link too expires.
@@ -124,6 +126,7 @@ class Delivery(models.Model):
         REMINDER = "reminder", "Reminder"
         CANCELLED = "cancelled", "Cancelled notice"  # `start`: the start that was reminded
         MOVED = "moved", "Moved notice"  # `start`: the new start
+        ANNOUNCEMENT = "announcement", "Announcement"  # `start`: the start it gave
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -162,6 +165,52 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {self.talk_id} to {self.address}"
+
+
+class Announcement(models.Model):
+    """An organiser's "Announce" of a talk: once per talk. Its emails go to the addresses
+    that followed the talk's series when it was announced (one Delivery each, kind
+    ANNOUNCEMENT), sent by the next `send_due` run until the talk starts."""
+
+    talk = models.OneToOneField(
+        "seminars.Talk", on_delete=models.CASCADE, related_name="announcement"
+    )
+    announced_at = models.DateTimeField(default=timezone.now)
+    announced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-announced_at"]
+
+    def __str__(self):
+        return f"Announcement of {self.talk_id}"
+
+
+def with_subscriber_counts(series):
+    """`series` (a Series queryset) with `subscriber_count`: the receiving addresses that
+    follow each, in one subquery."""
+    counts = (
+        Subscription.objects.filter(series=OuterRef("pk"), address__in=Address.objects.receiving())
+        .order_by()
+        .values("series")
+        .annotate(n=models.Count("address_id", distinct=True))
+        .values("n")
+    )
+    return series.annotate(subscriber_count=Coalesce(Subquery(counts), 0))
+
+
+def subscriber_counts(series_pks) -> dict[int, int]:
+    """The number of receiving addresses following each of the series `series_pks`."""
+    rows = (
+        Subscription.objects.filter(
+            series_id__in=series_pks, address__in=Address.objects.receiving()
+        )
+        .values("series_id")
+        .annotate(n=models.Count("address_id", distinct=True))
+        .values_list("series_id", "n")
+    )
+    return dict(rows)
 
 
 class DigestDelivery(models.Model):

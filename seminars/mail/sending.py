@@ -45,6 +45,7 @@ class Summary:
     confirmations: int = 0
     reminders: int = 0
     notices: int = 0
+    announcements: int = 0
     digests: int = 0
     failed: int = 0
     expired: int = 0
@@ -57,6 +58,8 @@ class Summary:
         text = f"Sent {parts[0]} and {parts[1]}."
         if self.notices:
             text += f" Sent {_count(self.notices, 'change notice')}."
+        if self.announcements:
+            text += f" Sent {_count(self.announcements, 'announcement')}."
         if self.digests:
             text += f" Sent {_count(self.digests, 'weekly digest')}."
         if self.failed:
@@ -90,9 +93,8 @@ def send_due(*, now: dt.datetime | None = None) -> Summary:
             summary.confirmations += outcome == SENT
             if outcome == UNREACHABLE:
                 break  # the rest wait for the next run
-        summary.reminders, summary.notices, summary.failed = send_reminders(
-            now=now, connection=connection
-        )
+        sent = send_reminders(now=now, connection=connection)
+        summary.reminders, summary.notices, summary.announcements, summary.failed = sent
         summary.digests, failed = send_digests(now=now, connection=connection)
         summary.failed += failed
     finally:
@@ -170,6 +172,41 @@ def due_reminders(now: dt.datetime) -> list[Delivery]:
     ]
 
 
+def due_announcements(now: dt.datetime) -> list[Delivery]:
+    """The announcements due at `now` and never claimed, as unsaved rows: of each announced
+    talk, confirmed and not yet started, to every receiving address that followed its series
+    (for reminders or the digest) when it was announced."""
+    talks = list(
+        Talk.objects.filter(
+            status=Talk.Status.CONFIRMED, start__gt=now, announcement__isnull=False
+        ).values_list("pk", "series_id", "start", "venue", "announcement__announced_at")
+    )
+    if not talks:
+        return []
+    claimed = set(
+        Delivery.objects.filter(
+            kind=Delivery.Kind.ANNOUNCEMENT, talk_id__in=[talk[0] for talk in talks]
+        ).values_list("address_id", "talk_id")
+    )
+    followers = {}
+    for series_id, address_id, since in Subscription.objects.filter(
+        series_id__in={talk[1] for talk in talks}, address__in=Address.objects.receiving()
+    ).values_list("series_id", "address_id", "created"):
+        followers.setdefault(series_id, []).append((address_id, since))
+    return [
+        Delivery(
+            address_id=address_id,
+            talk_id=pk,
+            kind=Delivery.Kind.ANNOUNCEMENT,
+            start=start,
+            venue=venue,
+        )
+        for pk, series_id, start, venue, announced_at in talks
+        for address_id, since in followers.get(series_id, [])
+        if since <= announced_at and (address_id, pk) not in claimed
+    ]
+
+
 def due_changes(now: dt.datetime) -> list[Delivery]:
     """The change notices due at `now`, as unsaved rows: of a talk not yet started whose state
     an address was last told (its latest sent reminder or Moved notice) is no longer so.
@@ -179,7 +216,8 @@ def due_changes(now: dt.datetime) -> list[Delivery]:
     already made are left out by the unique constraint when these are inserted.
     """
     told = Delivery.objects.filter(
-        kind__in=[Delivery.Kind.REMINDER, Delivery.Kind.MOVED], status=Delivery.Status.SENT
+        kind__in=[Delivery.Kind.REMINDER, Delivery.Kind.MOVED, Delivery.Kind.ANNOUNCEMENT],
+        status=Delivery.Status.SENT,
     )
     later = told.filter(address=OuterRef("address"), talk=OuterRef("talk"), pk__gt=OuterRef("pk"))
     latest = (
@@ -244,17 +282,20 @@ def _still_due(row: Delivery, talk: Talk, now: dt.datetime) -> bool:
         return talk.is_cancelled
     if row.kind == Delivery.Kind.MOVED and talk.venue != row.venue:
         return False  # moved again: that move has a key of its own
+    if row.kind == Delivery.Kind.ANNOUNCEMENT:
+        return not talk.is_cancelled  # it gives the talk as it is now
     return not talk.is_cancelled and talk.start == row.start
 
 
-def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int, int]:
-    """Claim the reminders and change notices due at `now` (and claims left stale by a
-    crashed run), send them, record each. Returns (reminders sent, notices sent, not sent)."""
+def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int, int, int]:
+    """Claim the reminders, change notices and announcements due at `now` (and claims left
+    stale by a crashed run), send them, record each. Returns (reminders sent, notices sent,
+    announcements sent, not sent)."""
     run = uuid.uuid4().hex
     Delivery.objects.filter(
         status=Delivery.Status.PENDING, claimed_at__lt=now - STALE_CLAIM
     ).update(run=run, claimed_at=now)
-    due = [*due_reminders(now), *due_changes(now)]
+    due = [*due_reminders(now), *due_changes(now), *due_announcements(now)]
     for row in due:
         row.run, row.claimed_at = run, now
     Delivery.objects.bulk_create(due, ignore_conflicts=True)  # rows another run holds stay its own
@@ -263,7 +304,7 @@ def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int, int]
         Delivery.objects.filter(run=run, status=Delivery.Status.PENDING).select_related("address")
     )
     if not rows:
-        return 0, 0, 0
+        return 0, 0, 0, 0
     talks = Talk.objects.filter(pk__in={row.talk_id for row in rows}).with_speakers()
     talks = {talk.pk: talk for talk in talks}
     files = {}
@@ -285,6 +326,9 @@ def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int, int]
             # the next run compares with (rare, so one query of its own).
             row.venue = talk.venue
             Delivery.objects.filter(pk=row.pk).update(venue=talk.venue)
+        if row.kind == Delivery.Kind.ANNOUNCEMENT and row.start != talk.start:
+            row.start = talk.start  # likewise the start it gives
+            Delivery.objects.filter(pk=row.pk).update(start=talk.start)
         if talk.pk not in files:
             files[talk.pk] = messages.talk_file(talk)
         if record.unreachable:
@@ -303,8 +347,10 @@ def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int, int]
         if len(record.rows) >= BATCH:
             record.write()
     record.write()
-    reminders = sum(row.kind == Delivery.Kind.REMINDER for row in record.sent_rows)
-    return reminders, len(record.sent_rows) - reminders, record.not_sent
+    kinds = [row.kind for row in record.sent_rows]
+    reminders = kinds.count(Delivery.Kind.REMINDER)
+    announcements = kinds.count(Delivery.Kind.ANNOUNCEMENT)
+    return reminders, len(kinds) - reminders - announcements, announcements, record.not_sent
 
 
 def digest_time(now: dt.datetime) -> dt.datetime:

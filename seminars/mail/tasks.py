@@ -44,6 +44,12 @@ def send_due_task() -> str:
         schedule_sending(after=dt.timedelta(seconds=settings.SEND_EMAIL_EVERY))
 
 
+def send_now() -> None:
+    """Have a worker send what is due now (an announcement just made), besides the runs
+    every SEND_EMAIL_EVERY seconds."""
+    send_due_task.enqueue()
+
+
 def waiting_runs():
     """The `send_due_task` runs enqueued and not yet taken by a worker."""
     return DBTaskResult.objects.filter(

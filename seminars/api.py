@@ -17,6 +17,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 from django.views.decorators.csrf import csrf_exempt
 
+from . import joining
 from .caching import PAGE_TIMEOUT, cached_page
 from .choosing import MAX_CHOSEN_SERIES, choose_series
 from .models import Series, Speaker, Talk
@@ -123,7 +124,7 @@ def talk_data(request, talk: Talk) -> dict:
         "venue": talk.venue,
         "attendance": talk.attendance,
         "online": {
-            "join": talk.join_url,
+            "join": joining.join_link(talk),
             "livestream": talk.livestream_url,
             "recording": talk.recording_url,
             "slides": talk.slides_url,

@@ -26,7 +26,10 @@ PAGE_TIMEOUT = 60  # seconds
 
 
 def content_version() -> str:
-    return ContentVersion.objects.current()[0]
+    """The content's version now: its token, and when a "shortly before" join link last
+    appeared or went (which changes what pages show with no write; seminars.joining)."""
+    token, _, joined = ContentVersion.objects.state()
+    return f"{token}.{joined.timestamp() if joined else 0}"
 
 
 def content_changed() -> None:

@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import MaxValueValidator, URLValidator
 from django.db import models
 from django.db.models import (
     Case,
@@ -24,6 +24,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
+from . import joining
 from .locations import SourceKind, kind_of
 from .names import name_key
 from .online import place
@@ -33,6 +34,9 @@ from .years import FIRST_YEAR, LAST_YEAR, in_supported_years
 # A talk that started longer ago than this no longer shows as in progress. The bound lets
 # "upcoming" walk the start index from a point near now instead of from the first talk ever.
 LONGEST_RUNNING = dt.timedelta(days=90)
+
+# Links a page may show: http(s) only, never javascript: or data: (feeds are untrusted).
+web_url = URLValidator(schemes=["http", "https"])
 
 
 # Instants a day or more from either end of what a datetime holds: every zone's clock shows
@@ -141,6 +145,29 @@ class Series(models.Model):
         help_text="The accounts that run this series in the admin: its talks, speakers and "
         "calendar sources.",
     )
+    join_access = models.CharField(
+        "who sees the join link",
+        max_length=10,
+        choices=joining.CHOICES,
+        default=joining.OPEN,
+        help_text="How people get its talks' join links (a talk may choose otherwise).",
+    )
+    join_reveal_minutes = models.PositiveSmallIntegerField(
+        "shown this many minutes before",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="With “shortly before”: minutes before the start (0–1440; empty: the "
+        "site's default, JOIN_LINK_REVEAL_MINUTES).",
+    )
+    registration_url = models.URLField(
+        "registration page",
+        max_length=2000,
+        blank=True,
+        validators=[web_url],
+        help_text="With “external registration”: your page (Eventbrite, a form) people "
+        "register on to get the link.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -171,6 +198,13 @@ class Series(models.Model):
 
     def get_absolute_url(self):
         return reverse("seminars:series_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        if self.join_access == joining.EXTERNAL and not self.registration_url:
+            raise ValidationError(
+                {"registration_url": "External registration needs a registration page."}
+            )
 
 
 class SeriesSlug(models.Model):
@@ -406,10 +440,6 @@ class TalkQuerySet(models.QuerySet):
         return count
 
 
-# Links a page may show: http(s) only, never javascript: or data: (feeds are untrusted).
-web_url = URLValidator(schemes=["http", "https"])
-
-
 def new_talk_uid() -> str:
     """A stable, unique UID for a talk created on this site rather than imported."""
     return f"{uuid.uuid4()}@{settings.UID_DOMAIN}"
@@ -445,6 +475,28 @@ class Talk(models.Model):
         help_text="Whole days: start at midnight of the first day, end at midnight after the last.",
     )
     venue = models.CharField(max_length=500, blank=True)
+    join_access = models.CharField(
+        "who sees the join link",
+        max_length=10,
+        choices=joining.TALK_CHOICES,
+        default="",
+        blank=True,
+        help_text="Empty: as the series chooses.",
+    )
+    join_reveal_minutes = models.PositiveSmallIntegerField(
+        "shown this many minutes before",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="With “shortly before”: minutes before the start (0–1440; empty: the series').",
+    )
+    registration_url = models.URLField(
+        "registration page",
+        max_length=2000,
+        blank=True,
+        validators=[web_url],
+        help_text="With “external registration”: the page people register on (empty: the series').",
+    )
     online = models.BooleanField(
         "online only",
         default=False,
@@ -529,7 +581,14 @@ class Talk(models.Model):
         if where.online:
             self.venue, self.online = "", True
             self.join_url = self.join_url or where.join_url
-        errors = {
+        errors = {}
+        if self.join_access == joining.EXTERNAL and not (
+            self.registration_url or (self.series_id and self.series.registration_url)
+        ):
+            errors["registration_url"] = (
+                "External registration needs a registration page, here or on the series."
+            )
+        errors |= {
             name: f"Talks take place in the years {FIRST_YEAR}–{LAST_YEAR}."
             for name in ("start", "end")
             if getattr(self, name) is not None and not in_supported_years(getattr(self, name))
@@ -607,9 +666,10 @@ class Talk(models.Model):
 
     def online_links(self, *, own_link: bool = False) -> list[tuple[str, str]]:
         """(label, URL) of the talk's join, livestream, recording and slides links that are
-        web addresses, in the order of LINK_LABELS; with `own_link`, its own link too."""
+        web addresses, in the order of LINK_LABELS; with `own_link`, its own link too. The
+        join link only while the public may see it (seminars.joining)."""
         links = [
-            (label, getattr(self, name))
+            (label, joining.join_link(self) if name == "join_url" else getattr(self, name))
             for name, label in self.LINK_LABELS.items()
             if own_link or name != "url"
         ]
@@ -664,6 +724,20 @@ class ContentVersionManager(models.Manager):
     def current(self) -> tuple[str, dt.datetime | None]:
         """The token and the time of the last change; None for a site never changed."""
         return self.values_list("token", "changed").first() or ("initial", None)
+
+    def state(self, now: dt.datetime | None = None) -> tuple[str, dt.datetime | None, str]:
+        """The token, the time of the last change, and the latest time a "shortly before"
+        join link appeared or went (seminars.joining), in one query: what a cached page or
+        feed must be keyed on."""
+        now = now or timezone.now()
+        row = (
+            self.annotate(joined=joining.last_change_at(now))
+            .values_list("token", "changed", "joined")
+            .first()
+        )
+        if row is None:
+            return "initial", None, None
+        return row
 
     def bump(self) -> None:
         """Give the content a new token, changed now."""

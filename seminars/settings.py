@@ -267,6 +267,13 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="seminars@localhost")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 if _email_url and not SITE_URL:
     raise ImproperlyConfigured("EMAIL_URL is set but SITE_URL is not: emails need absolute links")
+# Online talks (seminars/joining.py): minutes before the start a "shortly before" talk's join
+# link appears, when its series and the talk give none.
+JOIN_LINK_REVEAL_MINUTES = env.int("JOIN_LINK_REVEAL_MINUTES", default=15)
+if not 0 <= JOIN_LINK_REVEAL_MINUTES <= 24 * 60:
+    raise ImproperlyConfigured(
+        f"JOIN_LINK_REVEAL_MINUTES is {JOIN_LINK_REVEAL_MINUTES}: give minutes from 0 to 1440"
+    )
 REMINDER_HOURS = env.float("REMINDER_HOURS", default=24)
 # Seconds between two of the background worker's runs of send_due (seminars/mail/tasks.py).
 SEND_EMAIL_EVERY = env.int("SEND_EMAIL_EVERY", default=60)

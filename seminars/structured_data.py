@@ -1,5 +1,7 @@
 """schema.org Event data for talk pages (JSON-LD), as search engines read it."""
 
+from . import joining
+
 _ATTENDANCE_MODES = {
     "online": "https://schema.org/OnlineEventAttendanceMode",
     "hybrid": "https://schema.org/MixedEventAttendanceMode",
@@ -35,7 +37,7 @@ def talk_event(talk, *, page_url: str) -> dict:
     places = []
     if talk.venue:
         places.append({"@type": "Place", "name": talk.venue})
-    online = talk.join_url or talk.livestream_url
+    online = joining.join_link(talk) or talk.livestream_url
     if online.startswith(("https://", "http://")):
         places.append({"@type": "VirtualLocation", "url": online})
     if places:

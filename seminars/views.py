@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from . import calendar_links
+from . import calendar_links, joining
 from .caching import cached_page
 from .models import Series, Speaker, Talk
 from .paging import page_of
@@ -83,6 +83,7 @@ def talk_detail(request, pk, slug=None):
             "outlook_url": calendar_links.outlook_event_url(talk, page_url=page_url),
             "event_data": talk_event(talk, page_url=page_url),
             "is_past": talk.is_over(),
+            **joining.page_context(talk),
         },
     )
 

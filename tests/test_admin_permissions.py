@@ -457,6 +457,7 @@ def test_an_organiser_edits_what_visitors_read_of_its_series_and_no_more(as_user
         "website": "https://example.org/",
         "contact": "Ann",
         "organisers": [world.users["staff"].pk],
+        "join_access": "open",  # the select's choice, as a browser posts it
     }
     assert outcome(client.post(url, data)) == ("done" if runs else refused(who, key))
     series.refresh_from_db()
@@ -478,7 +479,7 @@ def test_only_site_administrators_add_and_delete_series(as_user, world, who):
     client = as_user(who)
     empty = make_series("Empty")
     empty.organisers.add(world.users[who])
-    data = {"name": "Added", "slug": "added"}
+    data = {"name": "Added", "slug": "added", "join_access": "open"}
     admin_only = "done" if who == "superuser" else "forbidden"
     assert outcome(client.post(reverse("admin:seminars_series_add"), data)) == admin_only
     url = reverse("admin:seminars_series_delete", args=[empty.pk])

@@ -41,7 +41,14 @@ def project_imports(module: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["seminars.models", "seminars.locations", "seminars.online", "seminars.years"]
+    "module",
+    [
+        "seminars.models",
+        "seminars.joining",
+        "seminars.locations",
+        "seminars.online",
+        "seminars.years",
+    ],
 )
 def test_the_models_and_what_they_stand_on_import_nothing_of_the_ics_package(module):
     assert not {m for m in project_imports(module) if m.startswith("seminars.ics")}
@@ -49,6 +56,7 @@ def test_the_models_and_what_they_stand_on_import_nothing_of_the_ics_package(mod
 
 def test_the_models_stand_on_small_modules_only():
     assert project_imports("seminars.models") == {
+        "seminars.joining",
         "seminars.locations",
         "seminars.names",
         "seminars.online",

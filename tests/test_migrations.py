@@ -20,8 +20,11 @@ def imported_modules(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module is None:
+            # `from . import joining`: the module joining, not the package.
+            modules.update("." * node.level + alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            modules.add("." * node.level + (node.module or ""))
+            modules.add("." * node.level + node.module)
     return modules
 
 

@@ -527,8 +527,9 @@ def test_the_migration_indexes_the_talks_already_there_and_can_be_undone(client)
     before = [("seminars", "0010_online_links_and_old_slugs")]
     executor.migrate(before)
     assert triggers() == set()
-    old_talk = executor.loader.project_state(before).apps.get_model("seminars", "Talk")
-    series = make_series("Logic")
+    old = executor.loader.project_state(before).apps
+    old_talk = old.get_model("seminars", "Talk")
+    series = old.get_model("seminars", "Series").objects.create(name="Logic", slug="logic")
     old_talk.objects.create(
         title="Über Typen", series_id=series.pk, slug="t", start=days(1), uid="u"
     )

@@ -38,7 +38,7 @@ def test_renaming_a_series_in_the_admin_raises_its_talks_sequence(admin_client):
     talks = [make_talk(series=series) for _ in range(2)]
     other = make_talk()
     data = {"name": "Logic Seminar", "slug": "logic", "description": "", "website": ""}
-    data["contact"] = ""
+    data["contact"], data["join_access"] = "", "open"
     response = admin_client.post(reverse("admin:seminars_series_change", args=[series.pk]), data)
     assert response.status_code == 302
     assert Series.objects.get(pk=series.pk).name == "Logic Seminar"

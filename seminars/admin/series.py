@@ -16,7 +16,17 @@ class SeriesAdmin(OrganisedSeriesAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "contact", "talk_count", "subscriber_count"]
     search_fields = ["name", "description", "contact"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "description", "website", "contact", "organisers"]
+    fields = [
+        "name",
+        "slug",
+        "description",
+        "website",
+        "contact",
+        "organisers",
+        "join_access",
+        "join_reveal_minutes",
+        "registration_url",
+    ]
     autocomplete_fields = ["organisers"]
 
     def get_queryset(self, request):

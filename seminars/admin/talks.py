@@ -277,7 +277,21 @@ class TalkAdmin(LockedChanges, OrganiserScopedAdmin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["series", "title", "status", "abstract"]}),
         ("When and where", {"fields": ["start", "end", "all_day", "venue"]}),
-        ("Online", {"fields": ["join_url", "livestream_url", "recording_url", "slides_url"]}),
+        (
+            "Online",
+            {
+                "fields": [
+                    "online",
+                    "join_url",
+                    "join_access",
+                    "join_reveal_minutes",
+                    "registration_url",
+                    "livestream_url",
+                    "recording_url",
+                    "slides_url",
+                ]
+            },
+        ),
         ("More", {"fields": ["url", "contact"]}),
         ("Calendar", {"fields": ["uid", "sequence", "source", "created", "updated"]}),
     ]

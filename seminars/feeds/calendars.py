@@ -39,6 +39,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import content_disposition_header, http_date, quote_etag
 from django.views.decorators.http import require_safe
 
+from .. import joining
 from ..choosing import MAX_CHOSEN_SERIES, choose_series
 from ..ics import export
 from ..models import ContentVersion, Series, Speaker, Talk
@@ -160,10 +161,15 @@ def site_calendar(request):
 
 
 def _serve(request, feed: Feed) -> HttpResponse:
-    token, changed = ContentVersion.objects.current()
-    hour = hour_start(timezone.now())
+    now = timezone.now()
+    # A "shortly before" join link appearing or going changes the feed with no write.
+    token, changed, joined = ContentVersion.objects.state(now)
+    hour = hour_start(now)
     site_url = request.build_absolute_uri("/").removesuffix("/")
-    etag, body = _cached_calendar(feed, site_url=site_url, token=token, hour=hour)
+    state = f"{token}.{joined.timestamp() if joined else 0}"
+    etag, body = _cached_calendar(feed, site_url=site_url, token=state, hour=hour)
+    if joined is not None and joined > joining.EPOCH:
+        changed = joined if changed is None else max(changed, joined)
     modified = last_modified(changed, hour)
     response = HttpResponse(content_type=CONTENT_TYPE)
     response.headers["ETag"] = etag

@@ -4,6 +4,6 @@ Data flows one way: bytes (fetch, read) → calendars → event records (events,
 → database (sync); and talks → calendar bytes (export).
 
 It may import the models and the modules beside them that it needs (years, locations, online,
-names, slugs, speakers, caching), never what stands above it (admin, feeds, importing, views);
-fetch.py not even the models. tests/test_layers.py checks both.
+joining, names, slugs, speakers, caching), never what stands above it (admin, feeds, importing,
+views); fetch.py not even the models. tests/test_layers.py checks both.
 """

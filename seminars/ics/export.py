@@ -17,6 +17,7 @@ import datetime as dt
 
 import icalendar
 
+from .. import joining
 from ..models import Talk
 from .values import CONTROL
 
@@ -124,7 +125,8 @@ def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
     lines.append(b"URL:" + icalendar.vUri(page).to_ical())
     # RFC 7986: how to take part from afar, which newer calendar apps show as a button.
     for name, features in (("join_url", b"AUDIO,VIDEO"), ("livestream_url", b"VIDEO,FEED")):
-        url, label = getattr(talk, name), LINK_LABELS[name].encode()
+        url = joining.join_link(talk) if name == "join_url" else getattr(talk, name)
+        label = LINK_LABELS[name].encode()
         if url.startswith(("https://", "http://")):
             value = icalendar.vUri(CONTROL.sub("", url)).to_ical()
             lines.append(

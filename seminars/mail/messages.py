@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 from django.utils.crypto import salted_hmac
 
+from .. import joining
 from ..ics import export
 from ..models import Series, Talk
 from ..zones import zone_named
@@ -170,6 +171,13 @@ def reminder(
             "zone": zone.key,
             "talk_url": links.absolute(talk.get_absolute_url()),
             "speakers": talk.speaker_list,
+            # As the public may see it now (seminars.joining): a reminder a day ahead of a
+            # "shortly before" talk says when the link appears, never the link.
+            "join_url": joining.join_link(talk),
+            "join_appears": _when_at(reveal.astimezone(zone), zone, all_day=False)
+            if (reveal := joining.reveal_at(talk)) and not joining.join_link(talk) and talk.join_url
+            else "",
+            "registration_link": joining.registration_link(talk),
             "moved_time": moved_time,
             "moved_venue": moved_venue,
             "was_when": was_when,

@@ -17,7 +17,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import quote_etag
 from django.views.decorators.csrf import csrf_exempt
 
-from . import joining
+from . import joining, materials
 from .caching import PAGE_TIMEOUT, cached_page
 from .choosing import MAX_CHOSEN_SERIES, choose_series
 from .models import Series, Speaker, Talk
@@ -126,12 +126,22 @@ def talk_data(request, talk: Talk) -> dict:
         "online": {
             "join": joining.join_link(talk),
             "livestream": talk.livestream_url,
-            "recording": talk.recording_url,
-            "slides": talk.slides_url,
+            **_materials(request, talk),
         },
         "abstract": talk.abstract,
         "url": url(talk.get_absolute_url()),
         "ics_url": url(reverse("seminars:talk_ics", kwargs={"pk": talk.pk})),
+    }
+
+
+def _materials(request, talk: Talk) -> dict:
+    """The recording and slides links, once the talk is over (seminars.materials)."""
+    if not materials.public(talk):
+        return {"recording": "", "slides": ""}
+    slides = materials.slides_link(talk)
+    return {
+        "recording": talk.recording_url,
+        "slides": request.build_absolute_uri(slides) if slides.startswith("/") else slides,
     }
 
 

@@ -132,7 +132,6 @@ def last_change_at(now: dt.datetime):
     talks = (
         Talk.objects.filter(
             Q(join_access=BEFORE) | Q(join_access="", series__join_access=BEFORE),
-            status=Talk.Status.CONFIRMED,
             start__gt=now - LOOK_BACK,
             start__lte=now + dt.timedelta(days=1, minutes=1),
         )

@@ -24,7 +24,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
-from . import joining
+from . import joining, materials
 from .locations import SourceKind, kind_of
 from .names import name_key
 from .online import place
@@ -37,6 +37,11 @@ LONGEST_RUNNING = dt.timedelta(days=90)
 
 # Links a page may show: http(s) only, never javascript: or data: (feeds are untrusted).
 web_url = URLValidator(schemes=["http", "https"])
+
+
+def slides_path(talk, filename: str) -> str:
+    """Where an uploaded PDF of slides is stored (seminars.materials): never `filename`."""
+    return materials.stored_name(talk)
 
 
 # Instants a day or more from either end of what a datetime holds: every zone's clock shows
@@ -519,6 +524,13 @@ class Talk(models.Model):
         "recording link", max_length=2000, blank=True, validators=[web_url]
     )
     slides_url = models.URLField("slides link", max_length=2000, blank=True, validators=[web_url])
+    slides_file = models.FileField(
+        "slides (PDF)",
+        upload_to=slides_path,
+        max_length=200,
+        blank=True,
+        help_text="A PDF, shown with the talk once it is over (instead of the slides link).",
+    )
     contact = models.CharField(max_length=300, blank=True)
     uid = models.CharField(
         "iCalendar UID",
@@ -582,6 +594,11 @@ class Talk(models.Model):
             self.venue, self.online = "", True
             self.join_url = self.join_url or where.join_url
         errors = {}
+        if self.slides_file and not getattr(self.slides_file, "_committed", True):
+            try:
+                materials.check_pdf(self.slides_file.file)  # a new upload
+            except ValidationError as error:
+                errors["slides_file"] = error.messages
         if self.join_access == joining.EXTERNAL and not (
             self.registration_url or (self.series_id and self.series.registration_url)
         ):
@@ -664,16 +681,31 @@ class Talk(models.Model):
         "url": "More",
     }
 
-    def online_links(self, *, own_link: bool = False) -> list[tuple[str, str]]:
+    def online_links(self, *, own_link: bool = False, site_url: str = "") -> list[tuple[str, str]]:
         """(label, URL) of the talk's join, livestream, recording and slides links that are
         web addresses, in the order of LINK_LABELS; with `own_link`, its own link too. The
-        join link only while the public may see it (seminars.joining)."""
-        links = [
-            (label, joining.join_link(self) if name == "join_url" else getattr(self, name))
-            for name, label in self.LINK_LABELS.items()
-            if own_link or name != "url"
+        join link only while the public may see it (seminars.joining), the materials once
+        the talk is over (seminars.materials); an uploaded PDF's link is the site's own,
+        absolute with `site_url`."""
+        shown = materials.public(self)
+        links = []
+        for name, label in self.LINK_LABELS.items():
+            if name == "url" and not own_link:
+                continue
+            if name in ("recording_url", "slides_url") and not shown:
+                continue
+            if name == "join_url":
+                url = joining.join_link(self)
+            elif name == "slides_url" and self.slides_file:
+                url = site_url + materials.slides_link(self)
+            else:
+                url = getattr(self, name)
+            links.append((label, url))
+        return [
+            (label, url)
+            for label, url in links
+            if url.startswith(("https://", "http://")) or (not site_url and url.startswith("/"))
         ]
-        return [(label, url) for label, url in links if url.startswith(("https://", "http://"))]
 
     def local_times(self, zone=None) -> tuple[dt.datetime, dt.datetime | None]:
         """Start and end in `zone`, the site's by default.

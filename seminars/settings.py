@@ -267,6 +267,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="seminars@localhost")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 if _email_url and not SITE_URL:
     raise ImproperlyConfigured("EMAIL_URL is set but SITE_URL is not: emails need absolute links")
+# Uploaded files (a talk's slides, seminars/materials.py): in the default storage, MEDIA_ROOT
+# unless STORAGES["default"] names another (see the README for S3); served by the site.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 # Online talks (seminars/joining.py): minutes before the start a "shortly before" talk's join
 # link appears, when its series and the talk give none.
 JOIN_LINK_REVEAL_MINUTES = env.int("JOIN_LINK_REVEAL_MINUTES", default=15)

@@ -1,6 +1,8 @@
 """schema.org Event data for talk pages (JSON-LD), as search engines read it."""
 
-from . import joining
+from urllib.parse import urlsplit
+
+from . import joining, materials
 
 _ATTENDANCE_MODES = {
     "online": "https://schema.org/OnlineEventAttendanceMode",
@@ -42,6 +44,16 @@ def talk_event(talk, *, page_url: str) -> dict:
         places.append({"@type": "VirtualLocation", "url": online})
     if places:
         data["location"] = places[0] if len(places) == 1 else places
+    if materials.public(talk):  # slides and recording, once the talk is over
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(page_url))
+        works = []
+        if slides := materials.slides_link(talk):
+            url = origin + slides if slides.startswith("/") else slides
+            works.append({"@type": "PresentationDigitalDocument", "name": "Slides", "url": url})
+        if talk.recording_url.startswith(("https://", "http://")):
+            works.append({"@type": "VideoObject", "name": "Recording", "url": talk.recording_url})
+        if works:
+            data["subjectOf"] = works
     speakers = [_person(s) for s in talk.speaker_list]
     if speakers:
         data["performer"] = speakers

@@ -29,6 +29,7 @@ seminar_patterns = [
     # iCalendar feeds
     path("talks.ics", calendars.site_calendar, name="site_ics"),
     path("talks/<int:pk>.ics", calendars.talk_calendar, name="talk_ics"),
+    path("talks/<int:pk>/slides.pdf", views.talk_slides, name="talk_slides"),
     path("series/<slug:slug>.ics", calendars.series_calendar, name="series_ics"),
     path("speakers/<slug:slug>.ics", calendars.speaker_calendar, name="speaker_ics"),
     # Atom feeds for feed readers

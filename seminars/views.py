@@ -3,12 +3,12 @@
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from . import calendar_links, joining
+from . import calendar_links, joining, materials
 from .caching import cached_page
 from .models import Series, Speaker, Talk
 from .paging import page_of
@@ -86,6 +86,27 @@ def talk_detail(request, pk, slug=None):
             **joining.page_context(talk),
         },
     )
+
+
+@require_GET
+def talk_slides(request, pk):
+    """A talk's uploaded slides, as a download named after the talk, once it is over."""
+    talk = get_object_or_404(Talk.objects.only("pk", "slug", "start", "end", "slides_file"), pk=pk)
+    if not talk.slides_file or not materials.public(talk):
+        raise Http404("No slides for this talk (yet).")
+    try:
+        handle = talk.slides_file.open("rb")
+    except OSError as error:  # gone from the storage
+        raise Http404("The slides' file is missing.") from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=materials.download_name(talk),
+        content_type="application/pdf",
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 @cached_page

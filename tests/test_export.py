@@ -238,6 +238,7 @@ def test_talk_with_its_own_link_keeps_the_page_as_url_and_the_link_as_a_more_lin
         abstract="Abstract.",
         url="https://conference.example.org/register",
         slides_url="https://example.org/slides.pdf",
+        start=timezone.now() - dt.timedelta(days=1),  # over: its slides are public
     )
 
     event = only_event(build(talk))

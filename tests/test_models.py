@@ -225,5 +225,6 @@ def test_attendance_follows_the_room_and_the_online_links(venue, join, livestrea
 
 
 def test_only_web_links_are_offered():
-    talk = Talk(join_url="javascript:alert(1)", slides_url="https://example.org/s.pdf")
+    over = timezone.now() - dt.timedelta(days=1)  # materials are shown once the talk is over
+    talk = Talk(join_url="javascript:alert(1)", slides_url="https://example.org/s.pdf", start=over)
     assert talk.online_links() == [("Slides", "https://example.org/s.pdf")]

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from django.utils import timezone
 
 from seminars.feeds.calendars import calendar_bytes, series_feed
 from seminars.ics import export
@@ -111,6 +112,7 @@ def test_our_feed_carries_conference_properties_and_the_links_in_the_description
         livestream_url="https://stream.example.org/live",
         recording_url="https://video.example.org/rec",
         slides_url="https://example.org/slides.pdf",
+        start=timezone.now() - dt.timedelta(hours=2),  # over: its materials are public
     )
     data = calendar_bytes(series_feed(talk.series), site_url=SITE, now=NOW)
     (event,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
@@ -166,6 +168,8 @@ def test_the_talk_page_offers_its_web_links_only(client):
     Talk.objects.filter(pk=talk.pk).update(recording_url="javascript:alert(1)")
     page = client.get(talk.get_absolute_url()).text
     assert f'href="{ZOOM.replace("&", "&amp;")}"' in page or f'href="{ZOOM}"' in page
-    assert 'href="https://example.org/s.pdf"' in page
+    assert 'href="https://example.org/s.pdf"' not in page  # materials come after the talk
+    over = make_talk(slides_url="https://example.org/s.pdf", start=timezone.now() - dt.timedelta(1))
+    assert 'href="https://example.org/s.pdf"' in client.get(over.get_absolute_url()).text
     assert "javascript:alert(1)" not in page
     assert json.dumps(ZOOM)[1:-1] in page  # in the event data too

@@ -192,6 +192,8 @@ class TalkForm(forms.ModelForm):
         if self.instance.pk is None:
             return
         for name, field in self.fields.items():
+            if isinstance(field, forms.FileField):
+                continue  # a file input carries no value back: only a new upload changes it
             if isinstance(field, forms.SplitDateTimeField):
                 field.hidden_widget = TalkHiddenTimeWidget
             shown = self.add_initial_prefix(name)
@@ -289,6 +291,7 @@ class TalkAdmin(LockedChanges, OrganiserScopedAdmin, admin.ModelAdmin):
                     "livestream_url",
                     "recording_url",
                     "slides_url",
+                    "slides_file",
                 ]
             },
         ),

@@ -114,7 +114,7 @@ def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
             lines.append(b"DTEND:" + _utc_value(talk.end))
     names = [s.name for s in speakers]
     lines.append(b"SUMMARY:" + _text(summary(talk.title, names, cancelled=talk.is_cancelled)))
-    links = talk.online_links(own_link=True)
+    links = talk.online_links(own_link=True, site_url=site_url)
     lines.append(b"DESCRIPTION:" + _text(description(talk.abstract, speakers, page, links)))
     if talk.venue.strip():
         lines.append(b"LOCATION:" + _text(line(talk.venue)))

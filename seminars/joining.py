@@ -17,7 +17,7 @@ shows a link early nor misses its time.
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import DateTimeField, Expression, Q
 from django.utils import timezone
 
 OPEN, BEFORE, EXTERNAL = "open", "before", "external"
@@ -100,12 +100,14 @@ def page_context(talk, now: dt.datetime | None = None) -> dict:
     }
 
 
-def last_change_at(now: dt.datetime):
-    """An expression: the latest time at or before `now` when a "shortly before" talk's link
-    appeared or went (None when none did lately). Part of the one query that reads the
-    content version (ContentVersion.objects.state), so that it costs no query of its own.
+def last_change_at():
+    """An expression: the latest time at or before the moment being asked about (`Moment`)
+    when a "shortly before" talk's link appeared or went (EPOCH when none did lately). Part
+    of the one query that reads the content version (ContentVersion.objects.state), so that
+    it costs no query of its own; it holds no time of its own, so that query is compiled
+    once and run for any moment.
 
-    Only talks starting within a day or so of `now` are looked at, on the start index:
+    Only talks starting within a day or so of the moment are looked at, on the start index:
     a link appears at most a day before the start (the longest reveal) and goes at the end.
     """
     from django.db import connection
@@ -132,20 +134,41 @@ def last_change_at(now: dt.datetime):
     talks = (
         Talk.objects.filter(
             Q(join_access=BEFORE) | Q(join_access="", series__join_access=BEFORE),
-            start__gt=now - LOOK_BACK,
-            start__lte=now + dt.timedelta(days=1, minutes=1),
+            start__gt=Moment(-LOOK_BACK),
+            start__lte=Moment(dt.timedelta(days=1, minutes=1)),
         )
         .exclude(join_url="")
         .annotate(reveal=reveal, over=over)
         .order_by()
     )
-    latest_reveal = talks.filter(reveal__lte=now).order_by("-reveal").values("reveal")[:1]
-    latest_over = talks.filter(over__lte=now).order_by("-over").values("over")[:1]
+    latest_reveal = talks.filter(reveal__lte=Moment()).order_by("-reveal").values("reveal")[:1]
+    latest_over = talks.filter(over__lte=Moment()).order_by("-over").values("over")[:1]
     return Greatest(
         Coalesce(Subquery(latest_reveal), Value(EPOCH)),
         Coalesce(Subquery(latest_over), Value(EPOCH)),
         output_field=DateTimeField(),
     )
+
+
+class Moment(Expression):
+    """A time `offset` from the moment being asked about, a parameter of the query: a query
+    holding it is compiled once and run for any moment (`at`), since compiling it costs
+    several times what running it does."""
+
+    def __init__(self, offset: dt.timedelta = dt.timedelta(0)):
+        super().__init__(output_field=DateTimeField())
+        self.offset = offset
+
+    def as_sql(self, compiler, connection):
+        return "%s", [self]
+
+
+def at(params, now: dt.datetime, connection) -> list:
+    """The parameters of a compiled query with every Moment in them made a time from `now`."""
+    return [
+        connection.ops.adapt_datetimefield_value(now + p.offset) if isinstance(p, Moment) else p
+        for p in params
+    ]
 
 
 # Talks looked at for links that went: those that started up to this long ago (a talk lasting

@@ -1,5 +1,6 @@
 """Series, talks, speakers and the feeds they come from, with the queries pages ask."""
 
+import copy
 import datetime as dt
 import threading
 import uuid
@@ -24,8 +25,9 @@ from django.db.models.functions import Coalesce, Greatest, Least, Now, Trunc
 from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
-from . import joining, materials
+from . import joining, materials, photos
 from .locations import SourceKind, kind_of
 from .names import name_key
 from .online import place
@@ -43,6 +45,11 @@ web_url = URLValidator(schemes=["http", "https"])
 def slides_path(talk, filename: str) -> str:
     """Where an uploaded PDF of slides is stored (seminars.materials): never `filename`."""
     return materials.stored_name(talk)
+
+
+def photo_path(speaker, filename: str) -> str:
+    """Where a speaker's photo is stored (seminars.photos): never `filename`."""
+    return photos.stored_name(speaker)
 
 
 # Instants a day or more from either end of what a datetime holds: every zone's clock shows
@@ -243,11 +250,18 @@ class Speaker(models.Model):
     )
     affiliation = models.CharField(max_length=300, blank=True)
     homepage = models.URLField(max_length=500, blank=True)
-    bio = models.TextField(blank=True)
+    bio = models.TextField(blank=True, help_text="A few sentences; plain text.")
+    photo = models.ImageField(
+        upload_to=photo_path,
+        max_length=200,
+        blank=True,
+        help_text="A portrait, scaled to at most 800 px with its metadata removed.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
     objects = SpeakerQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["name_key", "created", "updated"])
 
     class Meta:
         ordering = ["name", "id"]
@@ -261,6 +275,10 @@ class Speaker(models.Model):
 
     def get_absolute_url(self):
         return reverse("seminars:speaker_detail", kwargs={"slug": self.slug})
+
+    @property
+    def photo_url(self) -> str:
+        return photos.url(self)
 
 
 class FeedSourceQuerySet(models.QuerySet):
@@ -561,6 +579,11 @@ class Talk(models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     objects = TalkQuerySet.as_manager()
+    # Admin edits, imports and speakers' edits (seminars.history): the import's bookkeeping
+    # and what follows from other fields are left out.
+    history = HistoricalRecords(
+        excluded_fields=["imported", "slug", "sequence", "created", "updated"]
+    )
 
     class Meta:
         ordering = ["start", "id"]
@@ -648,8 +671,9 @@ class Talk(models.Model):
 
     @property
     def speaker_list(self) -> list[Speaker]:
-        """The speakers in order (prefetched by `with_speakers()`)."""
-        return [ts.speaker for ts in self.talk_speakers.all()]
+        """The speakers in order (prefetched by `with_speakers()`), each as shown on this
+        talk: with the name, affiliation and homepage it gives for them, if any."""
+        return [ts.shown_speaker for ts in self.talk_speakers.all()]
 
     @property
     def is_cancelled(self) -> bool:
@@ -741,6 +765,14 @@ class TalkSpeaker(models.Model):
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="talk_speakers")
     speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="talk_speakers")
     position = models.PositiveSmallIntegerField(default=0)
+    # As the speaker asks to be shown on this talk (their speaker link); blank: as the speaker.
+    shown_name = models.CharField("name on this talk", max_length=200, blank=True)
+    shown_affiliation = models.CharField("affiliation on this talk", max_length=300, blank=True)
+    shown_homepage = models.URLField(
+        "homepage on this talk", max_length=500, blank=True, validators=[web_url]
+    )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "id"]
@@ -750,7 +782,20 @@ class TalkSpeaker(models.Model):
         verbose_name = "speaker"
 
     def __str__(self):
-        return str(self.speaker)
+        return str(self.shown_speaker)
+
+    @property
+    def shown_speaker(self) -> Speaker:
+        """The speaker as shown on this talk: a copy with this talk's name, affiliation and
+        homepage where it gives them (never saved)."""
+        speaker = self.speaker
+        if not (self.shown_name or self.shown_affiliation or self.shown_homepage):
+            return speaker
+        shown = copy.copy(speaker)
+        shown.name = self.shown_name or speaker.name
+        shown.affiliation = self.shown_affiliation or speaker.affiliation
+        shown.homepage = self.shown_homepage or speaker.homepage
+        return shown
 
 
 _state_queries = threading.local()

@@ -13,6 +13,7 @@ from .feeds.atom import SeriesTalksFeed, UpcomingTalksFeed
 from .invitations import views as invitation_views
 from .mail import views as mail_views
 from .sitemaps import SITEMAPS
+from .speaker_links import views as speaker_link_views
 
 seminar_patterns = [
     path("", views.upcoming, name="upcoming"),
@@ -24,6 +25,7 @@ seminar_patterns = [
     path("series/", views.series_list, name="series_list"),
     path("series/<slug:slug>/", views.series_detail, name="series_detail"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
+    path("speakers/<slug:slug>/photo.jpg", views.speaker_photo, name="speaker_photo"),
     path("follow/", follow.follow, name="follow"),
     path("zone/", zones.choose_zone, name="zone"),
     # iCalendar feeds
@@ -44,6 +46,8 @@ seminar_patterns = [
     path("mail/confirm/<str:key>/", mail_views.confirm, name="mail_confirm"),
     path("mail/manage/<str:key>/", mail_views.manage, name="mail_manage"),
     path("mail/unsubscribe/<str:key>/", mail_views.unsubscribe, name="mail_unsubscribe"),
+    # A speaker's own edit link for their talk
+    path("talks/<int:pk>/speaker/<str:key>/", speaker_link_views.edit, name="speaker_edit"),
     # Invitations to organise a series
     path("invitations/<str:key>/", invitation_views.accept, name="invitation"),
     # The read-only JSON API

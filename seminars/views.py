@@ -109,6 +109,23 @@ def talk_slides(request, pk):
     return response
 
 
+@require_GET
+def speaker_photo(request, slug):
+    """A speaker's photo: a JPEG of our own making (seminars.photos), cached for long, as
+    its address changes with it."""
+    speaker = get_object_or_404(Speaker.objects.only("pk", "slug", "photo"), slug=slug)
+    if not speaker.photo:
+        raise Http404("This speaker has no photo.")
+    try:
+        handle = speaker.photo.open("rb")
+    except OSError as error:  # gone from the storage
+        raise Http404("The photo's file is missing.") from error
+    response = FileResponse(handle, content_type="image/jpeg")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @cached_page
 def series_list(request):
     series_list = Series.objects.listed().with_talk_counts()

@@ -9,7 +9,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.admin.widgets import AdminSplitDateTime, AdminTextInputWidget
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Prefetch
 from django.forms.boundfield import BoundField
@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.utils import dateformat, timezone
 from django.utils.translation import ngettext
 
+from ..history import talk_history
 from ..locks import Busy, SourceBusy, changing_talks
 from ..mail import announcing
 from ..mail.tasks import send_now
@@ -30,6 +31,7 @@ from .scoping import (
     OrganiserScopedAdmin,
     ParentScopedInline,
 )
+from .speaker_links import SpeakerLinksAdmin
 
 
 class TalkSpeakerForm(forms.ModelForm):
@@ -38,10 +40,12 @@ class TalkSpeakerForm(forms.ModelForm):
     position = forms.IntegerField(
         min_value=0, max_value=32767, required=False, help_text="Blank: after the others."
     )
+    shown_homepage = TalkSpeaker._meta.get_field("shown_homepage").formfield(assume_scheme="https")
 
     class Meta:
         model = TalkSpeaker
-        fields = ["speaker", "position"]
+        # How the speaker is shown on this talk: usually blank, set by their speaker link.
+        fields = ["speaker", "position", "shown_name", "shown_affiliation", "shown_homepage"]
 
 
 class TalkSpeakerFormSet(forms.BaseInlineFormSet):
@@ -260,7 +264,7 @@ def _shown_value(talk: Talk, name: str) -> str:
 
 
 @admin.register(Talk)
-class TalkAdmin(LockedChanges, OrganiserScopedAdmin, admin.ModelAdmin):
+class TalkAdmin(SpeakerLinksAdmin, LockedChanges, OrganiserScopedAdmin, admin.ModelAdmin):
     formfield_overrides = {
         **HTTPS_URL_FIELDS,
         models.DateTimeField: {"widget": TalkTimeWidget},
@@ -357,6 +361,24 @@ class TalkAdmin(LockedChanges, OrganiserScopedAdmin, admin.ModelAdmin):
         except ValueError:
             pk = None
         return list(self.get_queryset(request).filter(pk=pk).values_list("pk", flat=True))
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Every change of the talk, its speakers' places and profiles (seminars.history):
+        admin edits, imports and the speakers' own, with old and new values."""
+        talk = self.get_object(request, unquote(object_id))
+        if talk is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, talk):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": talk,
+            "title": f"History: {talk.title}",
+            "entries": talk_history(talk),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/seminars/talk/history.html", context)
 
     def save_model(self, request, obj, form, change):
         if not change:

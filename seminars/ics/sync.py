@@ -308,6 +308,7 @@ def _apply(plan: _Plan, *, source, series, skipped_uids, now) -> list[Talk]:
     talks gone from the feed; return those."""
     new_talks = [talk for talk, _ in plan.new]
     Talk.objects.bulk_create(new_talks, batch_size=BATCH)
+    _record(new_talks, source=source, now=now)
     changed_talks = [u.talk for u in plan.updates]
     if changed_talks:
         changed_fields = {"imported", "source"}
@@ -318,13 +319,28 @@ def _apply(plan: _Plan, *, source, series, skipped_uids, now) -> list[Talk]:
             if "title" in update.fields:
                 changed_fields.add("slug")
         Talk.objects.bulk_update(changed_talks, sorted(changed_fields), batch_size=UPDATE_BATCH)
+        _record([u.talk for u in plan.updates if u.changed], source=source, now=now, update=True)
     replaced = [(u.talk, u.speakers) for u in plan.updates if u.replace_speakers]
     TalkSpeaker.objects.filter(talk_id__in=[talk.pk for talk, _ in replaced]).delete()
-    _link_speakers(plan.new + replaced, series=series, now=now)
+    rows = _link_speakers(plan.new + replaced, series=series, now=now)
+    _record(rows, source=source, now=now)
     vanished = _cancel_vanished(source, plan.uids, skipped_uids, now=now)
     if new_talks or changed_talks or vanished:
         content_changed()  # bulk writes send no signals
     return vanished
+
+
+def _record(objects, *, source, now, update=False) -> None:
+    """Add what the import wrote in bulk (which sends no signals) to the talks' history
+    (seminars.history), as the import's; by the admin's user when one ran it."""
+    if objects:
+        type(objects[0]).history.bulk_history_create(
+            objects,
+            batch_size=BATCH,
+            update=update,
+            default_change_reason=f"Import from {source}"[:100],
+            default_date=now,
+        )
 
 
 def _summarise(plan: _Plan, vanished: list[Talk]) -> SyncResult:
@@ -425,7 +441,7 @@ def kept_edits(talks) -> list[Conflict]:
             if name not in snap:
                 continue
             if name == "speakers":
-                ours = tuple(ts.speaker.name for ts in talk.talk_speakers.all())
+                ours = tuple(ts.shown_speaker.name for ts in talk.talk_speakers.all())
                 differs = ours != feed_value(talk, name)
             else:
                 ours = getattr(talk, name)
@@ -495,7 +511,7 @@ def _merge(talk: Talk, values: dict, speakers, snap: dict, conflicts: list[Notic
             conflicts.append(
                 _conflict(talk, name, getattr(talk, name), values[name], f"{name} was")
             )
-    current_names = tuple(ts.speaker.name for ts in talk.talk_speakers.all())
+    current_names = tuple(ts.shown_speaker.name for ts in talk.talk_speakers.all())
     before["speakers"] = current_names
     last_names = tuple(name for name, _ in last.get("speakers", []))
     new_names = _names(speakers)
@@ -528,8 +544,8 @@ def _conflict(talk: Talk, name: str, ours, feeds, what: str) -> Conflict:
 
 def _link_speakers(
     links: list[tuple[Talk, list[SpeakerRecord]]], *, series: Series, now: dt.datetime
-) -> None:
-    """Create the TalkSpeaker rows, finding or creating each speaker by name once.
+) -> list[TalkSpeaker]:
+    """Create the TalkSpeaker rows, finding or creating each speaker by name once; return them.
 
     A name is the speaker of that name first stored, unless another of that name has the
     feed's affiliation. A blank affiliation is filled in from the feed only on a speaker every
@@ -542,7 +558,7 @@ def _link_speakers(
         for s in speakers:
             wanted.setdefault(name_key(s.name), s)
     if not wanted:
-        return
+        return []
     namesakes: dict[str, list[Speaker]] = {}
     keys = list(wanted)
     for i in range(0, len(keys), BATCH):
@@ -576,7 +592,7 @@ def _link_speakers(
         for talk, speakers in links
         for position, s in enumerate(speakers)
     ]
-    TalkSpeaker.objects.bulk_create(rows, batch_size=BATCH)
+    return TalkSpeaker.objects.bulk_create(rows, batch_size=BATCH)
 
 
 def _create_speakers(records: list[SpeakerRecord]) -> list[Speaker]:
@@ -629,4 +645,5 @@ def _cancel_vanished(source, seen: set[str], skipped: Collection[str], *, now) -
         for i in range(0, len(vanished), BATCH):
             batch = [t.pk for t in vanished[i : i + BATCH]]
             Talk.objects.filter(pk__in=batch).cancel(now)
+            _record(list(Talk.objects.filter(pk__in=batch)), source=source, now=now, update=True)
     return vanished

@@ -28,6 +28,22 @@ def link_url(url: str) -> str:
 
 
 @register.filter
+def initials(name: str) -> str:
+    """Up to two initials of a name, the fallback where a speaker has no photo."""
+    words = [w for w in (name or "").replace("-", " ").split() if w[:1].isalpha()]
+    if not words:
+        return "?"
+    picked = words[:1] + words[1:][-1:]
+    return "".join(w[0].upper() for w in picked)
+
+
+@register.filter
+def any_profile(speakers) -> bool:
+    """Whether any of `speakers` has a bio or a photo to show."""
+    return any(s.bio or s.photo for s in speakers)
+
+
+@register.filter
 def jsonld(data) -> str:
     """A JSON-LD script element; the JSON is escaped so no text can end the element."""
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
@@ -61,7 +77,10 @@ def subscribe(context, feed_path: str, name: str):
 
 
 def _time(value: dt.date, text: str) -> str:
-    # isoformat() rather than strftime, which writes year 1 as "1".
+    # isoformat() rather than strftime, which writes year 1 as "1"; to the second, as HTML
+    # allows at most three digits of a fraction (a time set by a program may hold six).
+    if isinstance(value, dt.datetime):
+        value = value.replace(microsecond=0)
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), text)
 
 

@@ -10,6 +10,8 @@ seminars.ics.sync in bulk, a speaker's edits by seminars.speaker_links.editing.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.utils.text import capfirst
+
 from .models import Speaker, Talk, TalkSpeaker
 
 LIMIT = 300  # records of each kind: enough for years of a talk's life
@@ -78,7 +80,7 @@ def _entries(records, model, what, *, skip=frozenset()) -> list[Entry]:
             for change in delta.changes:
                 if change.field in skip:
                     continue
-                label = str(model._meta.get_field(change.field).verbose_name)
+                label = capfirst(model._meta.get_field(change.field).verbose_name)
                 changes.append((label, _shown(change.old), _shown(change.new)))
             if not changes:
                 continue  # saved with nothing changed that the history keeps

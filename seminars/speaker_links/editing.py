@@ -65,6 +65,7 @@ def save(link: SpeakerLink, data: dict, *, now: dt.datetime | None = None) -> li
         changed += [name.removeprefix("shown_") for name in place_fields]
 
     speaker_fields = []
+    old_photo = speaker.photo.name
     if speaker.bio != data["bio"]:
         speaker.bio = data["bio"]
         speaker_fields.append("bio")
@@ -78,6 +79,10 @@ def save(link: SpeakerLink, data: dict, *, now: dt.datetime | None = None) -> li
         speaker._change_reason = why
         speaker.save(update_fields=[*speaker_fields, "updated"])
         changed += speaker_fields
+        if "photo" in speaker_fields and old_photo:
+            # A photo taken back is gone, once the change is sure to stay.
+            storage = speaker.photo.storage
+            transaction.on_commit(lambda: storage.delete(old_photo))
 
     if changed:
         # Subscribed calendars take a change only with a higher SEQUENCE.

@@ -384,7 +384,7 @@ def _move_source(source: FeedSource, series: Series, *, now: dt.datetime) -> int
     """Move the source, and its talks still in its old series, to `series`."""
     # Each talk's calendar entry names its series: a move is a change calendars must see.
     moved = Talk.objects.filter(source=source, series_id=source.series_id).changed(
-        now, series=series
+        now, why=f"Import from {source}", series=series
     )
     source.series = series
     return moved

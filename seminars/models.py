@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from . import joining, materials, photos
+from . import bulk_history, joining, materials, photos
 from .locations import SourceKind, kind_of
 from .names import name_key
 from .online import place
@@ -372,6 +372,11 @@ class FeedSource(models.Model):
         return self.kind == self.Kind.UPLOAD
 
 
+# What a talk's history leaves out (seminars.history): the import's bookkeeping and what
+# follows from other fields.
+HISTORY_LEAVES_OUT = ["imported", "slug", "sequence", "created", "updated"]
+
+
 class TalkQuerySet(models.QuerySet):
     def with_finish(self):
         # Matches the expression index on Talk, used by the calendar feed windows.
@@ -444,23 +449,33 @@ class TalkQuerySet(models.QuerySet):
             )
         )
 
-    def cancel(self, now=None):
+    def cancel(self, now=None, *, why: str = ""):
         """Mark these talks cancelled, raising their sequence so calendars pick it up."""
-        return self.exclude(status=Talk.Status.CANCELLED).changed(now, status=Talk.Status.CANCELLED)
+        return self.exclude(status=Talk.Status.CANCELLED).changed(
+            now, why=why, status=Talk.Status.CANCELLED
+        )
 
     def reconfirm(self, now=None):
         """Mark these talks confirmed again, raising their sequence."""
         return self.exclude(status=Talk.Status.CONFIRMED).changed(now, status=Talk.Status.CONFIRMED)
 
-    def changed(self, now=None, **values) -> int:
+    def changed(self, now=None, *, why: str = "", **values) -> int:
         """Record a change to these talks that calendars must see: set `values`, raise the
         SEQUENCE, stamp `updated` and give the site's content a new version. Returns how many.
 
         The one way a talk's change is published; update() sends no signals, so it is here.
         """
-        count = self.update(sequence=F("sequence") + 1, updated=now or timezone.now(), **values)
+        now = now or timezone.now()
+        kept = any(name not in HISTORY_LEAVES_OUT for name in values)
+        pks = list(self.values_list("pk", flat=True)) if kept else None
+        talks = self.model.objects.filter(pk__in=pks) if kept else self
+        count = talks.update(sequence=F("sequence") + 1, updated=now, **values)
         if count:
             ContentVersion.objects.bump()
+            if kept:
+                # update() sends no signals: the talks' history (seminars.history) is told
+                # here, with the account of the request when there is one.
+                bulk_history.record(Talk, pks, reason=why, when=now)
         return count
 
 
@@ -581,9 +596,7 @@ class Talk(models.Model):
     objects = TalkQuerySet.as_manager()
     # Admin edits, imports and speakers' edits (seminars.history): the import's bookkeeping
     # and what follows from other fields are left out.
-    history = HistoricalRecords(
-        excluded_fields=["imported", "slug", "sequence", "created", "updated"]
-    )
+    history = HistoricalRecords(excluded_fields=HISTORY_LEAVES_OUT)
 
     class Meta:
         ordering = ["start", "id"]

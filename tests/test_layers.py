@@ -44,6 +44,7 @@ def project_imports(module: str) -> set[str]:
     "module",
     [
         "seminars.models",
+        "seminars.bulk_history",
         "seminars.joining",
         "seminars.locations",
         "seminars.materials",
@@ -58,6 +59,7 @@ def test_the_models_and_what_they_stand_on_import_nothing_of_the_ics_package(mod
 
 def test_the_models_stand_on_small_modules_only():
     assert project_imports("seminars.models") == {
+        "seminars.bulk_history",
         "seminars.joining",
         "seminars.locations",
         "seminars.materials",

@@ -18,7 +18,6 @@ from django.utils import timezone
 from PIL import Image
 
 from seminars import photos
-from seminars.history import talk_history
 from seminars.models import FeedSource, Speaker, Talk, TalkSpeaker
 from seminars.speaker_links import links
 from seminars.speaker_links.models import SpeakerLink
@@ -146,22 +145,6 @@ def test_a_speaker_not_on_the_talk_is_refused_on_its_links_page(world):
     response = client.post(links_page(world.talk), {"speaker": stranger.pk, "action": "make"})
     assert response.status_code == 302
     assert not SpeakerLink.objects.exists()
-
-
-@pytest.mark.parametrize("who", WHO)
-def test_only_organisers_of_the_talks_series_read_its_history(world, who):
-    world.talk.title = "A new title"
-    world.talk.save()
-    response = client_as(world, who).get(
-        reverse("admin:seminars_talk_history", args=[world.talk.pk])
-    )
-    if who in RUNS_A:
-        assert response.status_code == 200
-        page = response.content.decode()
-        assert "Notes on the engine" in page and "A new title" in page
-    else:
-        assert response.status_code in (302, 403)
-        assert b"Notes on the engine" not in response.content
 
 
 # The email
@@ -466,38 +449,6 @@ def test_a_links_source_is_its_feed_not_the_speaker(world):
     link = links.make(place(world.talk), by=None)
     Client().post(links.path(link), edit_data(place(world.talk), title="Edited"))
     assert Talk.objects.get(pk=world.talk.pk).source_id == source.pk
-
-
-def test_an_admin_edit_is_in_the_history_with_its_account_and_both_values(world):
-    client = client_as(world, "organiser_a")
-    talk = world.talk
-    url = reverse("admin:seminars_talk_change", args=[talk.pk])
-    form = client.get(url).context["adminform"].form
-    data = {
-        k: v
-        for k, v in form.initial.items()
-        if v is not None and k not in ("speakers", "slides_file")  # no file is posted back
-    }
-    data.update(
-        {
-            "series": talk.series_id,
-            "title": "Edited in the admin",
-            "start_0": talk.start.strftime("%d/%m/%Y"),
-            "start_1": talk.start.strftime("%H:%M:%S"),
-            "end_0": talk.end.strftime("%d/%m/%Y"),
-            "end_1": talk.end.strftime("%H:%M:%S"),
-            "talk_speakers-TOTAL_FORMS": "0",
-            "talk_speakers-INITIAL_FORMS": "0",
-        }
-    )
-    assert client.post(url, data).status_code == 302
-    (latest, *_) = talk.history.order_by("-history_date", "-history_id")
-    assert latest.history_user == world.users["organiser_a"]
-    page = client.get(reverse("admin:seminars_talk_history", args=[talk.pk])).content.decode()
-    (entry, *_) = talk_history(talk)
-    assert (entry.who, entry.what) == ("Ann Org", "Talk changed")
-    assert ("Title", "Notes on the engine", "Edited in the admin") in entry.changes
-    assert "Ann Org" in page.split("<tbody>")[1]
 
 
 def test_a_new_photo_replaces_the_old_file(world, media, django_capture_on_commit_callbacks):

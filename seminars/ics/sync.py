@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
+from .. import bulk_history
 from ..caching import content_changed
 from ..models import FeedSource, Series, Speaker, Talk, TalkSpeaker
 from ..names import name_key
@@ -334,12 +335,12 @@ def _record(objects, *, source, now, update=False) -> None:
     """Add what the import wrote in bulk (which sends no signals) to the talks' history
     (seminars.history), as the import's; by the admin's user when one ran it."""
     if objects:
-        type(objects[0]).history.bulk_history_create(
-            objects,
-            batch_size=BATCH,
-            update=update,
-            default_change_reason=f"Import from {source}"[:100],
-            default_date=now,
+        bulk_history.record(
+            type(objects[0]),
+            [o.pk for o in objects],
+            kind=bulk_history.CHANGED if update else bulk_history.CREATED,
+            reason=f"Import from {source}",
+            when=now,
         )
 
 
@@ -452,6 +453,9 @@ def kept_edits(talks) -> list[Conflict]:
     return edits
 
 
+TAKEN_BACK = "The calendar's value taken back"
+
+
 def take_feed_value(talk: Talk, name: str, *, now: dt.datetime | None = None) -> None:
     """Give `talk` the value of `name` (a synced field, or "speakers") it was last imported
     with, undoing an organiser's edit of it, and publish the change. Call it in a transaction.
@@ -467,7 +471,10 @@ def take_feed_value(talk: Talk, name: str, *, now: dt.datetime | None = None) ->
     if name == "speakers":
         speakers = [SpeakerRecord(n, a) for n, a in talk.imported["speakers"]]
         TalkSpeaker.objects.filter(talk=talk).delete()
-        _link_speakers([(talk, speakers)], series=talk.series, now=now)
+        rows = _link_speakers([(talk, speakers)], series=talk.series, now=now)
+        bulk_history.record(
+            TalkSpeaker, [r.pk for r in rows], kind=bulk_history.CREATED, reason=TAKEN_BACK
+        )
         Talk.objects.filter(pk=talk.pk).changed(now)
         return
     value = feed_value(talk, name)
@@ -478,7 +485,7 @@ def take_feed_value(talk: Talk, name: str, *, now: dt.datetime | None = None) ->
     values = {name: value}
     if name == "title":
         values["slug"] = Talk.slug_for_title(value)
-    Talk.objects.filter(pk=talk.pk).changed(now, **values)
+    Talk.objects.filter(pk=talk.pk).changed(now, why=TAKEN_BACK, **values)
 
 
 def _may_take_over(talk: Talk, series: Series, take_over: bool) -> bool:
@@ -644,6 +651,5 @@ def _cancel_vanished(source, seen: set[str], skipped: Collection[str], *, now) -
         Talk.objects.bulk_update(vanished, ["imported"], batch_size=UPDATE_BATCH)
         for i in range(0, len(vanished), BATCH):
             batch = [t.pk for t in vanished[i : i + BATCH]]
-            Talk.objects.filter(pk__in=batch).cancel(now)
-            _record(list(Talk.objects.filter(pk__in=batch)), source=source, now=now, update=True)
+            Talk.objects.filter(pk__in=batch).cancel(now, why=f"Import from {source}")
     return vanished

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Speaker, Talk, TalkSpeaker
+from . import links
 from .models import SpeakerLink
 
 
@@ -25,6 +26,8 @@ def reason(link: SpeakerLink) -> str:
 def save(link: SpeakerLink, data: dict, *, now: dt.datetime | None = None) -> list[str]:
     """Apply the form's cleaned `data`; return the labels of what changed (none: nothing)."""
     now = now or timezone.now()
+    if not SpeakerLink.objects.select_for_update().filter(pk=link.pk).live().exists():
+        raise links.BadLink("The organiser has withdrawn this speaker link meanwhile.")
     why = reason(link)
     talk = Talk.objects.select_for_update().get(pk=link.talk_speaker.talk_id)
     place = TalkSpeaker.objects.select_related("speaker").get(pk=link.talk_speaker_id)

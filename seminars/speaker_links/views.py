@@ -18,18 +18,15 @@ def edit(request, pk, key):
     try:
         link = links.read(pk, key)
     except links.BadLink as error:
-        response = render(
-            request,
-            "seminars/speaker_links/bad_link.html",
-            {"message": str(error)},
-            status=error.status,
-        )
-        return _private(response)
+        return _bad_link(request, error)
     place = link.talk_speaker
     if request.method == "POST":
         form = SpeakerEditForm(request.POST, request.FILES, talk_speaker=place)
         if form.is_valid():
-            changed = editing.save(link, form.cleaned_data)
+            try:
+                changed = editing.save(link, form.cleaned_data)
+            except links.BadLink as error:
+                return _bad_link(request, error)
             if changed:
                 messages.success(request, "Saved: the talk's page shows your changes.")
             else:
@@ -45,6 +42,13 @@ def edit(request, pk, key):
         "materials_public": materials.public(place.talk, timezone.now()),
     }
     return _private(render(request, "seminars/speaker_links/edit.html", context))
+
+
+def _bad_link(request, error):
+    context = {"message": str(error)}
+    return _private(
+        render(request, "seminars/speaker_links/bad_link.html", context, status=error.status)
+    )
 
 
 def _private(response):

@@ -12,6 +12,7 @@ from .feeds import calendars
 from .feeds.atom import SeriesTalksFeed, UpcomingTalksFeed
 from .invitations import views as invitation_views
 from .mail import views as mail_views
+from .registration import views as registration_views
 from .sitemaps import SITEMAPS
 
 seminar_patterns = [
@@ -46,6 +47,12 @@ seminar_patterns = [
     path("mail/unsubscribe/<str:key>/", mail_views.unsubscribe, name="mail_unsubscribe"),
     # Invitations to organise a series
     path("invitations/<str:key>/", invitation_views.accept, name="invitation"),
+    # Registration for a talk's join link
+    path("talks/<int:pk>/register/", registration_views.register, name="registration_register"),
+    path(
+        "registration/confirm/<str:key>/", registration_views.confirm, name="registration_confirm"
+    ),
+    path("registration/cancel/<str:key>/", registration_views.cancel, name="registration_cancel"),
     # The read-only JSON API
     path("api/talks.json", api.talks, name="api_talks"),
     path("api/series.json", api.series_list, name="api_series"),

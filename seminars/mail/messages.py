@@ -121,10 +121,13 @@ def confirmation(address: Address) -> EmailMultiAlternatives:
     )
 
 
-def talk_file(talk: Talk) -> bytes:
+def talk_file(talk: Talk, *, join_link: str | None = None) -> bytes:
     """The talk's .ics: the bytes of its download (feeds.calendars.talk_calendar, whose feed
-    of one talk is these three parts), so the same UID and SEQUENCE update one event."""
-    event = export.event_bytes(talk, site_url=settings.SITE_URL, subscribed=False)
+    of one talk is these three parts), so the same UID and SEQUENCE update one event; with
+    `join_link`, that link in it for the one person it is sent to (export.event_bytes)."""
+    event = export.event_bytes(
+        talk, site_url=settings.SITE_URL, subscribed=False, join_link=join_link
+    )
     return b"".join((export.file_head(), event, export.CALENDAR_END))
 
 

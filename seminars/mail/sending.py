@@ -20,6 +20,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from ..models import Talk
+from ..registration.sending import send_links
 from . import messages, wire
 from .models import MAX_REFUSALS, Address, Delivery, DigestDelivery, Subscription
 
@@ -47,6 +48,7 @@ class Summary:
     notices: int = 0
     announcements: int = 0
     digests: int = 0
+    links: int = 0
     failed: int = 0
     expired: int = 0
 
@@ -62,6 +64,8 @@ class Summary:
             text += f" Sent {_count(self.announcements, 'announcement')}."
         if self.digests:
             text += f" Sent {_count(self.digests, 'weekly digest')}."
+        if self.links:
+            text += f" Sent {_count(self.links, 'join link')} to registrants."
         if self.failed:
             failed = _count(self.failed, "message")
             text += f" {failed} not sent (see the log); the next run retries those it can."
@@ -96,6 +100,10 @@ def send_due(*, now: dt.datetime | None = None) -> Summary:
         sent = send_reminders(now=now, connection=connection)
         summary.reminders, summary.notices, summary.announcements, summary.failed = sent
         summary.digests, failed = send_digests(now=now, connection=connection)
+        summary.failed += failed
+        # Registrations for talks' join links (seminars.registration).
+        confirmations, summary.links, failed = send_links(now=now, connection=connection)
+        summary.confirmations += confirmations
         summary.failed += failed
     finally:
         connection.close()

@@ -48,7 +48,7 @@ seminar_patterns = [
     # Invitations to organise a series
     path("invitations/<str:key>/", invitation_views.accept, name="invitation"),
     # Registration for a talk's join link
-    path("talks/<int:pk>/register/", registration_views.register, name="registration_register"),
+    path("registration/talk/<int:pk>/", registration_views.register, name="registration_register"),
     path(
         "registration/confirm/<str:key>/", registration_views.confirm, name="registration_confirm"
     ),

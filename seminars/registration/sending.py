@@ -69,14 +69,15 @@ def send_confirmation(registration_pk: int, *, connection=None) -> str | None:
     return outcome
 
 
-def due_talks(now: dt.datetime) -> list[int]:
+def due_talks(now: dt.datetime, run: str) -> list[int]:
     """The talks whose link is due to registrants at `now`: "registration" talks, confirmed,
     with a join link, from their link's time until they are over, that have a confirmed
-    registration whose link no run has claimed."""
+    registration whose link is not sent and that no run, or only `run`, has claimed."""
     unclaimed = Registration.objects.filter(
+        Q(link_claimed_at__isnull=True) | Q(link_run=run),
         talk=OuterRef("pk"),
         confirmed_at__isnull=False,
-        link_claimed_at__isnull=True,
+        link_sent_at__isnull=True,
         link_failure="",
     )
     talks = (
@@ -114,7 +115,7 @@ def send_links(*, now: dt.datetime | None = None, connection=None) -> tuple[int,
     open_claims.filter(link_claimed_at__lt=now - STALE_CLAIM).update(
         link_run=run, link_claimed_at=now
     )
-    due = due_talks(now)
+    due = due_talks(now, run)
     if due:
         open_claims.filter(
             talk_id__in=due, confirmed_at__isnull=False, link_claimed_at__isnull=True

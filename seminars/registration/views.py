@@ -33,7 +33,10 @@ def register(request, pk):
     closed = registering.closed_reason(talk)
     if closed:
         return render(
-            request, "seminars/registration/closed.html", {**context, "message": closed}, 410
+            request,
+            "seminars/registration/closed.html",
+            {**context, "message": closed},
+            status=410,
         )
     if registering.is_full(talk):
         return render(request, "seminars/registration/full.html", context, status=409)

@@ -84,7 +84,8 @@ def reminder_window() -> dt.timedelta:
 
 def send_due(*, now: dt.datetime | None = None) -> Summary:
     """Send every confirmation waiting, every reminder and change notice due at `now`, and
-    the week's digests once their time has come; forget addresses unconfirmed for a week.
+    the week's digests once their time has come, and registrants' join links and their
+    confirmations (seminars.registration.sending); forget addresses unconfirmed for a week.
     Writes Delivery and DigestDelivery rows and the addresses' refusal counts."""
     now = now or timezone.now()
     summary = Summary()

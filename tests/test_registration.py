@@ -108,6 +108,7 @@ def test_registering_sends_only_a_confirmation_and_its_link_makes_the_registrati
     assert message["Auto-Submitted"] == "auto-generated" and message["List-Unsubscribe"] is None
     assert "register Ada Lovelace (ada@example.org) for this talk" in text_of(message)
     assert "Europe/Berlin" in text_of(message)  # the talk's time in the visitor's zone
+    assert "the link to join comes by email 15 minutes before the talk starts" in text_of(message)
     assert LINK not in text_of(message)
     registration = Registration.objects.get()
     assert (registration.name, registration.zone) == ("Ada Lovelace", "Europe/Berlin")
@@ -334,9 +335,12 @@ def test_confirming_after_the_links_time_gets_it_at_the_next_run(client, inbox, 
     talk.refresh_from_db()
     page = client.get(talk.get_absolute_url()).content.decode()
     assert "The link to join is sent by email to those registered, at once." in page
-    registered(client, inbox, talk, "ada@example.org")
+    register(client, talk, "ada@example.org")
+    (message,) = inbox.messages
+    assert "the link to join comes by email within a minute or so" in text_of(message)
+    client.post(link_in(message, "confirm"))
     assert sending.send_due().links == 1
-    assert [m["To"] for m in inbox.messages] == ["ada@example.org"]
+    assert [m["To"] for m in inbox.messages] == ["ada@example.org"] * 2
 
 
 @pytest.mark.parametrize("case", ["cancelled", "over", "no link", "another mode"])

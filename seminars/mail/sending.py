@@ -20,7 +20,6 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from ..models import Talk
-from ..registration.sending import send_links
 from . import messages, wire
 from .models import MAX_REFUSALS, Address, Delivery, DigestDelivery, Subscription
 
@@ -102,7 +101,10 @@ def send_due(*, now: dt.datetime | None = None) -> Summary:
         summary.reminders, summary.notices, summary.announcements, summary.failed = sent
         summary.digests, failed = send_digests(now=now, connection=connection)
         summary.failed += failed
-        # Registrations for talks' join links (seminars.registration).
+        # Registrations for talks' join links: imported here, as that package, a floor above,
+        # imports this module's sending.
+        from ..registration.sending import send_links
+
         confirmations, summary.links, failed = send_links(now=now, connection=connection)
         summary.confirmations += confirmations
         summary.failed += failed

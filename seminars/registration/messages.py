@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from .. import joining
 from ..mail import messages as mail_messages
@@ -56,6 +57,8 @@ def confirmation(registration: Registration) -> EmailMultiAlternatives:
         context={
             "confirm_url": links.confirm_url(registration),
             "already": registration.confirmed_at is not None,
+            "later": (sends_at := joining.link_sent_at(registration.talk)) is not None
+            and sends_at > timezone.now(),
             "days": links.CONFIRM_WITHIN.days,
             "minutes": joining.reveal_minutes(registration.talk),
         },

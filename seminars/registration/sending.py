@@ -9,7 +9,6 @@ is not sent again (the row keeps the link it gave, `link_url`).
 """
 
 import datetime as dt
-import logging
 import uuid
 
 from django.db.models import Exists, OuterRef, Q
@@ -18,11 +17,11 @@ from django.utils import timezone
 from .. import joining
 from ..mail import wire
 from ..mail.messages import message_id
+from ..mail.sending import STALE_CLAIM
+from ..mail.sending import _send as send_one
 from ..models import Talk
 from . import messages, registering
 from .models import Registration
-
-logger = logging.getLogger(__name__)
 
 SENT, TRANSIENT, PERMANENT, UNREACHABLE = (
     wire.SENT,
@@ -30,23 +29,7 @@ SENT, TRANSIENT, PERMANENT, UNREACHABLE = (
     wire.PERMANENT,
     wire.UNREACHABLE,
 )
-STALE_CLAIM = dt.timedelta(minutes=30)  # as mail.sending's: a claim left by a crashed run
 LONGEST_LEAD = dt.timedelta(minutes=24 * 60 + 1)  # the longest reveal (1440 minutes), and a bit
-
-
-def _send(message, connection) -> str:
-    """Send one message; say how it went. Errors are logged, never raised."""
-    message.connection = connection
-    try:
-        if connection is not None:
-            connection.open()  # once: later messages of the run share the connection
-        message.send()
-    except OSError as error:  # smtplib's errors are OSErrors too
-        outcome = wire.outcome_of(error, message.to[0])
-        if outcome == UNREACHABLE and connection is not None:
-            connection.close()
-        return outcome
-    return SENT
 
 
 def send_confirmation(registration_pk: int, *, connection=None) -> str | None:
@@ -63,7 +46,7 @@ def send_confirmation(registration_pk: int, *, connection=None) -> str | None:
     )
     if registration is None:
         return None
-    outcome = _send(messages.confirmation(registration), connection)
+    outcome = send_one(messages.confirmation(registration), connection)
     if outcome in (TRANSIENT, UNREACHABLE):
         Registration.objects.filter(pk=registration_pk).update(confirmation_waiting=True)
     return outcome
@@ -135,7 +118,7 @@ def send_links(*, now: dt.datetime | None = None, connection=None) -> tuple[int,
             _release(row)
             continue
         message = messages.join_link(row, talk, msgid=message_id("registration", row.pk))
-        outcome = _send(message, connection)
+        outcome = send_one(message, connection)
         if outcome == SENT:
             Registration.objects.filter(pk=row.pk).update(link_sent_at=now, link_url=talk.join_url)
             sent += 1

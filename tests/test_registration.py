@@ -639,3 +639,13 @@ def test_an_organiser_sets_the_capacity_on_the_talks_page(as_user, world):
     assert RegistrationLimit.objects.get().capacity == 2
     # Two confirmed already: the talk's page, cached before, says it is full.
     assert "Registration is full." in client.get(talk.get_absolute_url()).content.decode()
+
+
+def test_a_reminder_of_a_registration_talk_sends_subscribers_to_its_page_to_register(talk):
+    from seminars.mail import messages
+    from seminars.mail.models import Address
+
+    talk = Talk.objects.with_speakers().get(pk=talk.pk)
+    email = messages.reminder(Address(pk=1, email="a@example.org", token="t", zone="UTC"), talk)
+    assert LINK not in email.body and LINK not in email.alternatives[0][0]
+    assert f"Register to get the link: {SITE}{talk.get_absolute_url()}" in email.body

@@ -180,7 +180,13 @@ def reminder(
             "join_appears": _when_at(reveal.astimezone(zone), zone, all_day=False)
             if (reveal := joining.reveal_at(talk)) and not joining.join_link(talk) and talk.join_url
             else "",
-            "registration_link": joining.registration_link(talk),
+            # A "registration" talk's link comes by email to those who register on its page.
+            "registration_link": joining.registration_link(talk)
+            or (
+                links.absolute(talk.get_absolute_url())
+                if joining.mode(talk) == joining.REGISTRATION
+                else ""
+            ),
             "moved_time": moved_time,
             "moved_venue": moved_venue,
             "was_when": was_when,

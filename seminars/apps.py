@@ -15,4 +15,5 @@ class SeminarsConfig(AppConfig):
         # models.py, keeps the models' floor free of the mail package (STYLE.md).
         from .invitations import models as _invitations  # noqa: F401
         from .mail import models  # noqa: F401
+        from .registration import models as _registration  # noqa: F401
         from .speaker_links import models as _speaker_links  # noqa: F401

@@ -5,7 +5,9 @@ A series chooses, and a talk may choose otherwise:
 - shortly before: from N minutes before the start (the series' or talk's, else
   JOIN_LINK_REVEAL_MINUTES) until the talk is over (its end, or an hour after its start
   when it gives none); before that, pages say when it will appear;
-- external: a registration page of the organiser's is shown instead, never the link.
+- external: a registration page of the organiser's is shown instead, never the link;
+- registration: never shown; people register on the talk's page and get the link by email
+  at the time "shortly before" would show it (`link_sent_at`; seminars.registration).
 
 Pages and feeds are cached per content version; the link appearing or going is a change
 with no write. `last_change_at()` is the latest time a "shortly before" talk's link appeared
@@ -21,10 +23,12 @@ from django.db.models import DateTimeField, Expression, Q
 from django.utils import timezone
 
 OPEN, BEFORE, EXTERNAL = "open", "before", "external"
+REGISTRATION = "register"  # the fields hold 10 characters
 CHOICES = [
     (OPEN, "Open: the link is shown to everyone"),
     (BEFORE, "Shortly before: the link is shown from a set time before the start"),
     (EXTERNAL, "External registration: a registration page is shown instead of the link"),
+    (REGISTRATION, "Registration: people give their email address and get the link by email"),
 ]
 TALK_CHOICES = [("", "As the series"), *CHOICES]
 WITHOUT_END = dt.timedelta(hours=1)  # how long a talk that gives no end is taken to last
@@ -50,6 +54,14 @@ def reveal_minutes(talk) -> int:
 def reveal_at(talk) -> dt.datetime | None:
     """When a "shortly before" talk's link appears; None for the other modes."""
     if mode(talk) != BEFORE:
+        return None
+    return talk.start - dt.timedelta(minutes=reveal_minutes(talk))
+
+
+def link_sent_at(talk) -> dt.datetime | None:
+    """When a "registration" talk's link is emailed to those registered (the time "shortly
+    before" would show it); None for the other modes."""
+    if mode(talk) != REGISTRATION:
         return None
     return talk.start - dt.timedelta(minutes=reveal_minutes(talk))
 

@@ -12,6 +12,7 @@ from .feeds import calendars
 from .feeds.atom import SeriesTalksFeed, UpcomingTalksFeed
 from .invitations import views as invitation_views
 from .mail import views as mail_views
+from .registration import views as registration_views
 from .sitemaps import SITEMAPS
 from .speaker_links import views as speaker_link_views
 
@@ -50,6 +51,12 @@ seminar_patterns = [
     path("talks/<int:pk>/speaker/<str:key>/", speaker_link_views.edit, name="speaker_edit"),
     # Invitations to organise a series
     path("invitations/<str:key>/", invitation_views.accept, name="invitation"),
+    # Registration for a talk's join link
+    path("registration/talk/<int:pk>/", registration_views.register, name="registration_register"),
+    path(
+        "registration/confirm/<str:key>/", registration_views.confirm, name="registration_confirm"
+    ),
+    path("registration/cancel/<str:key>/", registration_views.cancel, name="registration_cancel"),
     # The read-only JSON API
     path("api/talks.json", api.talks, name="api_talks"),
     path("api/series.json", api.series_list, name="api_series"),

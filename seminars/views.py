@@ -12,6 +12,7 @@ from . import calendar_links, joining, materials
 from .caching import cached_page
 from .models import Series, Speaker, Talk
 from .paging import page_of
+from .registration import registering
 from .search import search_talks
 from .structured_data import talk_event
 
@@ -84,6 +85,7 @@ def talk_detail(request, pk, slug=None):
             "event_data": talk_event(talk, page_url=page_url),
             "is_past": talk.is_over(),
             **joining.page_context(talk),
+            **registering.page_context(talk),
         },
     )
 

@@ -1,13 +1,14 @@
 """Who sees a talk's join link, and when (seminars/joining.py): for each mode (open, shortly
-before, external) and each moment (before the link's time, during the talk, after it), the
-link's presence in every public output, with the page cache on. Time passing is the talk
-moved by a queryset update, which changes no content version: only the join state can make
-a cached page or feed new."""
+before, external, registration) and each moment (before the link's time, during the talk,
+after it), the link's presence in every public output, with the page cache on. Time passing
+is the talk moved by a queryset update, which changes no content version: only the join
+state can make a cached page or feed new."""
 
 import datetime as dt
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -136,6 +137,28 @@ def test_an_external_link_is_never_shown_and_the_registration_page_is(client, ta
     assert (
         f'<a href="{REGISTER}" rel="noopener nofollow">Register to get the link to join</a>' in page
     )
+
+
+@pytest.mark.parametrize("mode_on", ["series", "talk"])
+def test_a_registration_link_is_never_shown_and_the_form_to_register_is(
+    client, talk, mode_on, settings
+):
+    settings.EMAIL_OFFERED = True
+    if mode_on == "series":
+        Series.objects.filter(pk=talk.series_id).update(join_access=joining.REGISTRATION)
+    else:
+        Talk.objects.filter(pk=talk.pk).update(join_access=joining.REGISTRATION)
+    for moment in ("before", "during", "after"):
+        at_moment(talk, moment)
+        assert carrying(client, talk) == set(), moment
+        if moment == "after":
+            # A talk ending changes no content version: the page's PAGE_TIMEOUT covers it
+            # (and the form's answer then says the talk is over).
+            cache.clear()
+        page = client.get(talk.get_absolute_url()).content.decode()
+        assert "Join the talk now" not in page and "The link appears here" not in page
+        form = f'<form method="post" action="/registration/talk/{talk.pk}/">'
+        assert (form in page) == (moment != "after"), moment
 
 
 def test_a_talk_may_open_what_its_series_hides(client, talk):

@@ -3,9 +3,10 @@
 Who may see and change what is decided in `seminars.organisers` (the rule) and applied to
 every admin page by `scoping` (the mixins); the other modules say what each page shows:
 `series`, `talks`, `speakers`, `sources` (calendar sources: preview and import),
-`invitations` (to organise a series) and `addresses` (email subscribers, for site
-administrators only). They may import the models and the app's services (importing, locks,
-speakers, ics, invitations, mail), never views.
+`invitations` (to organise a series), `addresses` (email subscribers, for site
+administrators only) and `registrations` (for talks' join links: counts, capacity, CSV).
+They may import the models and the app's services (importing, locks, speakers, ics,
+invitations, mail, registration), never views.
 """
 
 from django.conf import settings

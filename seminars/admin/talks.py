@@ -26,6 +26,7 @@ from ..models import SHOWABLE, Talk, TalkSpeaker, nearest_first_order
 from ..years import FIRST_YEAR, LAST_YEAR
 from .display import HTTPS_URL_FIELDS, truncated
 from .locking import LockedChanges, busy_message
+from .registrations import RegistrationLimitInline, TalkRegistrations
 from .scoping import (
     OrganisedSeriesFilter,
     OrganiserScopedAdmin,
@@ -264,22 +265,30 @@ def _shown_value(talk: Talk, name: str) -> str:
 
 
 @admin.register(Talk)
-class TalkAdmin(SpeakerLinksAdmin, LockedChanges, OrganiserScopedAdmin, admin.ModelAdmin):
+class TalkAdmin(
+    SpeakerLinksAdmin, TalkRegistrations, LockedChanges, OrganiserScopedAdmin, admin.ModelAdmin
+):
     formfield_overrides = {
         **HTTPS_URL_FIELDS,
         models.DateTimeField: {"widget": TalkTimeWidget},
     }
-    list_display = ["when", "title_cell", "series_cell", "speaker_names", "status"]
+    list_display = ["when", "title_cell", "series_cell", "speaker_names", "status", "registrations"]
     list_display_links = ["title_cell"]
     list_filter = [OrganisedSeriesFilter, "status", WhenFilter]
     list_select_related = ["series"]
     date_hierarchy = "start"
     search_fields = ["title", "speakers__name", "venue"]
-    inlines = [TalkSpeakerInline]
+    inlines = [TalkSpeakerInline, RegistrationLimitInline]
     autocomplete_fields = ["series"]
     form = TalkForm
     readonly_fields = ["uid", "sequence", "source", "created", "updated"]
-    actions = ["cancel_talks", "reconfirm_talks", "repeat_next_week", "announce_talks"]
+    actions = [
+        "cancel_talks",
+        "reconfirm_talks",
+        "repeat_next_week",
+        "announce_talks",
+        "export_registrations",
+    ]
     fieldsets = [
         (None, {"fields": ["series", "title", "status", "abstract"]}),
         ("When and where", {"fields": ["start", "end", "all_day", "venue"]}),

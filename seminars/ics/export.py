@@ -74,7 +74,9 @@ def _head(calendar: icalendar.Calendar) -> bytes:
     return calendar.to_ical().removesuffix(CALENDAR_END)
 
 
-def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
+def event_bytes(
+    talk, *, site_url: str, subscribed: bool = True, join_link: str | None = None
+) -> bytes:
     """One talk as a serialised VEVENT, CRLF line endings included.
 
     `talk` comes from Talk.objects.with_speakers(); `site_url` is the scheme and host that
@@ -115,6 +117,8 @@ def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
     names = [s.name for s in speakers]
     lines.append(b"SUMMARY:" + _text(summary(talk.title, names, cancelled=talk.is_cancelled)))
     links = talk.online_links(own_link=True, site_url=site_url)
+    if join_link and not joining.join_link(talk):
+        links.insert(0, (LINK_LABELS["join_url"], join_link))
     lines.append(b"DESCRIPTION:" + _text(description(talk.abstract, speakers, page, links)))
     if talk.venue.strip():
         lines.append(b"LOCATION:" + _text(line(talk.venue)))
@@ -125,7 +129,9 @@ def event_bytes(talk, *, site_url: str, subscribed: bool = True) -> bytes:
     lines.append(b"URL:" + icalendar.vUri(page).to_ical())
     # RFC 7986: how to take part from afar, which newer calendar apps show as a button.
     for name, features in (("join_url", b"AUDIO,VIDEO"), ("livestream_url", b"VIDEO,FEED")):
-        url = joining.join_link(talk) if name == "join_url" else getattr(talk, name)
+        url = getattr(talk, name)
+        if name == "join_url":
+            url = join_link or joining.join_link(talk)
         label = LINK_LABELS[name].encode()
         if url.startswith(("https://", "http://")):
             value = icalendar.vUri(CONTROL.sub("", url)).to_ical()

@@ -11,5 +11,6 @@ sending, exactly once per (address, talk, kind, start) and per (address, week) f
 - views.py: the form's answer, the confirm, manage and unsubscribe pages.
 
 May import the models, `seminars.feeds.calendars` (for the talk's .ics, as its download is
-built), `seminars.zones` and `seminars.security`; never the admin or other parts' views.
+built), `seminars.zones` and `seminars.security`, and `seminars.registration.sending` (whose
+join links `send_due` sends too); never the admin or other parts' views.
 """

@@ -121,10 +121,13 @@ def confirmation(address: Address) -> EmailMultiAlternatives:
     )
 
 
-def talk_file(talk: Talk) -> bytes:
+def talk_file(talk: Talk, *, join_link: str | None = None) -> bytes:
     """The talk's .ics: the bytes of its download (feeds.calendars.talk_calendar, whose feed
-    of one talk is these three parts), so the same UID and SEQUENCE update one event."""
-    event = export.event_bytes(talk, site_url=settings.SITE_URL, subscribed=False)
+    of one talk is these three parts), so the same UID and SEQUENCE update one event; with
+    `join_link`, that link in it for the one person it is sent to (export.event_bytes)."""
+    event = export.event_bytes(
+        talk, site_url=settings.SITE_URL, subscribed=False, join_link=join_link
+    )
     return b"".join((export.file_head(), event, export.CALENDAR_END))
 
 
@@ -177,7 +180,13 @@ def reminder(
             "join_appears": _when_at(reveal.astimezone(zone), zone, all_day=False)
             if (reveal := joining.reveal_at(talk)) and not joining.join_link(talk) and talk.join_url
             else "",
-            "registration_link": joining.registration_link(talk),
+            # A "registration" talk's link comes by email to those who register on its page.
+            "registration_link": joining.registration_link(talk)
+            or (
+                links.absolute(talk.get_absolute_url())
+                if joining.mode(talk) == joining.REGISTRATION
+                else ""
+            ),
             "moved_time": moved_time,
             "moved_venue": moved_venue,
             "was_when": was_when,

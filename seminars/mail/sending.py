@@ -47,6 +47,7 @@ class Summary:
     notices: int = 0
     announcements: int = 0
     digests: int = 0
+    links: int = 0
     failed: int = 0
     expired: int = 0
 
@@ -62,6 +63,8 @@ class Summary:
             text += f" Sent {_count(self.announcements, 'announcement')}."
         if self.digests:
             text += f" Sent {_count(self.digests, 'weekly digest')}."
+        if self.links:
+            text += f" Sent {_count(self.links, 'join link')} to registrants."
         if self.failed:
             failed = _count(self.failed, "message")
             text += f" {failed} not sent (see the log); the next run retries those it can."
@@ -80,7 +83,8 @@ def reminder_window() -> dt.timedelta:
 
 def send_due(*, now: dt.datetime | None = None) -> Summary:
     """Send every confirmation waiting, every reminder and change notice due at `now`, and
-    the week's digests once their time has come; forget addresses unconfirmed for a week.
+    the week's digests once their time has come, and registrants' join links and their
+    confirmations (seminars.registration.sending); forget addresses unconfirmed for a week.
     Writes Delivery and DigestDelivery rows and the addresses' refusal counts."""
     now = now or timezone.now()
     summary = Summary()
@@ -96,6 +100,13 @@ def send_due(*, now: dt.datetime | None = None) -> Summary:
         sent = send_reminders(now=now, connection=connection)
         summary.reminders, summary.notices, summary.announcements, summary.failed = sent
         summary.digests, failed = send_digests(now=now, connection=connection)
+        summary.failed += failed
+        # Registrations for talks' join links: imported here, as that package, a floor above,
+        # imports this module's sending.
+        from ..registration.sending import send_links
+
+        confirmations, summary.links, failed = send_links(now=now, connection=connection)
+        summary.confirmations += confirmations
         summary.failed += failed
     finally:
         connection.close()

@@ -35,7 +35,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('seminars', '0020_talk_slides_file'),
+        ('seminars', '0021_registration'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -104,7 +104,7 @@ class Migration(migrations.Migration):
                 ('end', models.DateTimeField(blank=True, null=True)),
                 ('all_day', models.BooleanField(default=False, help_text='Whole days: start at midnight of the first day, end at midnight after the last.')),
                 ('venue', models.CharField(blank=True, max_length=500)),
-                ('join_access', models.CharField(blank=True, choices=[('', 'As the series'), ('open', 'Open: the link is shown to everyone'), ('before', 'Shortly before: the link is shown from a set time before the start'), ('external', 'External registration: a registration page is shown instead of the link')], default='', help_text='Empty: as the series chooses.', max_length=10, verbose_name='who sees the join link')),
+                ('join_access', models.CharField(blank=True, choices=[('', 'As the series'), ('open', 'Open: the link is shown to everyone'), ('before', 'Shortly before: the link is shown from a set time before the start'), ('external', 'External registration: a registration page is shown instead of the link'), ('register', 'Registration: people give their email address and get the link by email')], default='', help_text='Empty: as the series chooses.', max_length=10, verbose_name='who sees the join link')),
                 ('join_reveal_minutes', models.PositiveSmallIntegerField(blank=True, help_text="With “shortly before”: minutes before the start (0–1440; empty: the series').", null=True, validators=[django.core.validators.MaxValueValidator(1440)], verbose_name='shown this many minutes before')),
                 ('registration_url', models.URLField(blank=True, help_text="With “external registration”: the page people register on (empty: the series').", max_length=2000, validators=[django.core.validators.URLValidator(schemes=['http', 'https'])], verbose_name='registration page')),
                 ('online', models.BooleanField(default=False, help_text="Held online, in no room (a calendar's location such as “Online” or “via Zoom”).", verbose_name='online only')),

@@ -35,11 +35,11 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import content_disposition_header, http_date, quote_etag
 from django.views.decorators.http import require_safe
 
-from .. import joining
+from .. import compression, joining
 from ..choosing import MAX_CHOSEN_SERIES, choose_series
 from ..ics import export
 from ..models import ContentVersion, Series, Speaker, Talk
@@ -167,24 +167,24 @@ def _serve(request, feed: Feed) -> HttpResponse:
     hour = hour_start(now)
     site_url = request.build_absolute_uri("/").removesuffix("/")
     state = f"{token}.{joined.timestamp() if joined else 0}"
-    etag, body = _cached_calendar(feed, site_url=site_url, token=state, hour=hour)
+    etag, body, packed = _cached_calendar(feed, site_url=site_url, token=state, hour=hour)
     if joined is not None and joined > joining.EPOCH:
         changed = joined if changed is None else max(changed, joined)
     modified = last_modified(changed, hour)
+    encoding = compression.choose(request, packed)
+    etag = compression.etag_for(etag, encoding)
     response = HttpResponse(content_type=CONTENT_TYPE)
     response.headers["ETag"] = etag
     response.headers["Last-Modified"] = http_date(modified.timestamp())
     response.headers["Content-Disposition"] = content_disposition_header(True, feed.filename)
     patch_cache_control(response, public=True, max_age=MAX_AGE)
+    patch_vary_headers(response, ["Accept-Encoding"])
     conditional = get_conditional_response(
         request, etag=etag, last_modified=int(modified.timestamp()), response=response
     )
     if conditional is not response:
         return conditional  # 304 or 412
-    if request.method == "HEAD":
-        response.headers["Content-Length"] = str(len(body))
-    else:
-        response.content = body
+    compression.send(request, response, body, packed, encoding)
     return response
 
 
@@ -200,7 +200,8 @@ def last_modified(changed: dt.datetime | None, now: dt.datetime) -> dt.datetime:
 
 
 def _cached_calendar(feed: Feed, *, site_url: str, token: str, hour: dt.datetime):
-    """The feed's (ETag, body) for this content version and hour, built on a cache miss."""
+    """The feed's (ETag, body, compressed forms) for this content version and hour, built on
+    a cache miss."""
     # The name and description come from settings for some feeds, and TIME_ZONE sets the
     # days of all-day talks: part of the key so that a changed setting is never served stale.
     parts = (feed.key, feed.name, feed.description, settings.TIME_ZONE, site_url, token, hour)
@@ -208,7 +209,9 @@ def _cached_calendar(feed: Feed, *, site_url: str, token: str, hour: dt.datetime
     cached = cache.get(key)
     if cached is None:
         body = calendar_bytes(feed, site_url=site_url, now=hour)
-        cached = (quote_etag(hashlib.sha256(body).hexdigest()[:32]), body)
+        etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
+        # Compressed once here, as it is made: every request after takes the bytes it accepts.
+        cached = (etag, body, compression.variants(body))
         cache.set(key, cached, int(HOUR.total_seconds()))  # no use once the hour is over
     return cached
 

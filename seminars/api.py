@@ -69,9 +69,11 @@ def json_endpoint(view):
 
 
 def _with_etag(request, response):
-    if response.status_code != 200:
+    if response.status_code not in (200, 304):
         return response
     patch_cache_control(response, public=True, max_age=PAGE_TIMEOUT)
+    if "ETag" in response.headers:  # cached_page's, per encoding, checked already
+        return response
     response.headers["ETag"] = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
     return get_conditional_response(request, etag=response.headers["ETag"], response=response)
 

@@ -19,7 +19,10 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import quote_etag
 
+from . import compression
 from .models import ContentVersion, Series, Speaker, Talk, TalkSpeaker
 
 PAGE_TIMEOUT = 60  # seconds
@@ -49,7 +52,9 @@ for model in (Series, Talk, Speaker, TalkSpeaker):
 
 
 def cached_page(view):
-    """Serve GET and HEAD responses of `view` from the cache while the content is unchanged."""
+    """Serve GET and HEAD responses of `view` from the cache while the content is unchanged,
+    compressed as the client accepts (seminars.compression: made once, when cached), each
+    form with an ETag of its own, and a 304 to a matching If-None-Match."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -68,11 +73,35 @@ def cached_page(view):
         key = "seminars:page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         hit = cache.get(key)
         if hit is not None:
-            return HttpResponse(hit["content"], content_type=hit["content_type"])
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            value = {"content": response.content, "content_type": response["Content-Type"]}
-            cache.set(key, value, PAGE_TIMEOUT)
-        return response
+            response = HttpResponse(content_type=hit["content_type"])
+        else:
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200 or response.streaming or response.cookies:
+                return response
+            hit = _entry(response)
+            cache.set(key, hit, PAGE_TIMEOUT)
+        return _send(request, response, hit)
 
     return wrapper
+
+
+def _entry(response) -> dict:
+    content = response.content
+    return {
+        "content": content,
+        "content_type": response["Content-Type"],
+        "etag": quote_etag(hashlib.sha256(content).hexdigest()[:32]),
+        "variants": compression.variants(content),
+    }
+
+
+def _send(request, response, entry: dict):
+    encoding = compression.choose(request, entry["variants"])
+    etag = compression.etag_for(entry["etag"], encoding)
+    response.headers["ETag"] = etag
+    patch_vary_headers(response, ["Accept-Encoding"])
+    conditional = get_conditional_response(request, etag=etag, response=response)
+    if conditional is not response:
+        return conditional
+    compression.send(request, response, entry["content"], entry["variants"], encoding)
+    return response

@@ -79,6 +79,7 @@ def send(request, response, body: bytes, compressed: dict[str, bytes], encoding:
     if encoding:
         response.headers["Content-Encoding"] = encoding
     if request.method == "HEAD":
+        response.content = b""
         response.headers["Content-Length"] = str(len(data))
     else:
         response.content = data

@@ -8,6 +8,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from . import api, embeds, follow, health, views, zones
+from .caching import cached_page
 from .feeds import calendars
 from .feeds.atom import SeriesTalksFeed, UpcomingTalksFeed
 from .invitations import views as invitation_views
@@ -36,8 +37,8 @@ seminar_patterns = [
     path("series/<slug:slug>.ics", calendars.series_calendar, name="series_ics"),
     path("speakers/<slug:slug>.ics", calendars.speaker_calendar, name="speaker_ics"),
     # Atom feeds for feed readers
-    path("upcoming.atom", UpcomingTalksFeed(), name="upcoming_atom"),
-    path("series/<slug:slug>.atom", SeriesTalksFeed(), name="series_atom"),
+    path("upcoming.atom", cached_page(UpcomingTalksFeed()), name="upcoming_atom"),
+    path("series/<slug:slug>.atom", cached_page(SeriesTalksFeed()), name="series_atom"),
     # Listings for other sites' iframes, the only pages that may be framed
     path("embed/series/<slug:slug>/", embeds.series_embed, name="series_embed"),
     path("embed/talks/", embeds.talks_embed, name="talks_embed"),

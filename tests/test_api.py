@@ -4,6 +4,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -285,14 +286,60 @@ def test_pages_follow_next_links_in_a_stable_order(client):
     for day in (3, 1, 2, 2, 5):
         make_talk(start=soon(day))
     expected = list(Talk.objects.order_by("start", "id").values_list("title", flat=True))
-    data = get(client, "/api/talks.json", limit="2")
-    seen = [talk["title"] for talk in data["talks"]]
-    assert data["next"] == "http://testserver/api/talks.json?limit=2&page=2"
-    while data["next"]:
-        data = client.get(data["next"]).json()
-        seen += [talk["title"] for talk in data["talks"]]
-    assert seen == expected
+    for first in ({"limit": "2"}, {"limit": "2", "page": "1"}):  # by cursor, by page number
+        data = get(client, "/api/talks.json", **first)
+        seen = [talk["title"] for talk in data["talks"]]
+        while data["next"]:
+            data = client.get(data["next"]).json()
+            seen += [talk["title"] for talk in data["talks"]]
+        assert seen == expected
     assert get(client, "/api/talks.json", limit="2", page="9") == {"talks": [], "next": None}
+
+
+def test_next_links_carry_a_cursor_and_old_page_links_page_on_by_number(client):
+    for day in (3, 1, 2, 2, 5):
+        make_talk(start=soon(day))
+    two = list(Talk.objects.order_by("start", "id")[:2])
+    us = (two[1].start - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+    data = get(client, "/api/talks.json", limit="2")
+    assert data["next"] == f"http://testserver/api/talks.json?limit=2&after={us}.{two[1].pk}"
+    data = get(client, "/api/talks.json", limit="2", page="2")
+    assert data["next"] == "http://testserver/api/talks.json?limit=2&page=3"
+
+
+@pytest.mark.parametrize(
+    "after",
+    ["x", "1.2.3", "", "9" * 19 + ".1", "1." + "9" * 19, "-" + "9" * 19 + ".1", "1e5.2", " 1.2"],
+)
+def test_a_bad_cursor_is_a_400_naming_it(client, after):
+    response = client.get("/api/talks.json", {"after": after})
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "after"
+
+
+def test_a_cursor_and_a_page_number_together_are_refused(client):
+    response = client.get("/api/talks.json", {"after": "0.1", "page": "2"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "Give 'after' or 'page', not both.", "parameter": "after"}
+
+
+def test_a_deep_cursor_page_asks_the_same_queries_as_the_first_and_counts_no_rows_off(client):
+    series = make_series()
+    for hour in range(30):
+        make_talk(series=series, start=soon(1) + dt.timedelta(hours=hour))
+    data, cursors = get(client, "/api/talks.json", limit="2"), []
+    while data["next"]:
+        cursors.append(data["next"].split("after=")[1])
+        data = client.get(data["next"]).json()
+    assert len(cursors) == 14
+    counts = []
+    for params in ({"limit": "2"}, {"limit": "2", "after": cursors[-1]}):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/talks.json", params).status_code == 200
+        counts.append(len(queries))
+        assert not [q for q in queries if "OFFSET" in q["sql"].upper()]
+    assert counts[0] == counts[1]
 
 
 def test_the_page_size_is_50(client):
@@ -301,7 +348,7 @@ def test_the_page_size_is_50(client):
         make_talk(series=series, start=soon(1) + dt.timedelta(hours=hour))
     data = get(client, "/api/talks.json")
     assert len(data["talks"]) == 50
-    assert data["next"] == "http://testserver/api/talks.json?page=2"
+    assert data["next"].startswith("http://testserver/api/talks.json?after=")
 
 
 # HTTP: methods, CORS, cookies, validators, headers

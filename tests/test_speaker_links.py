@@ -185,6 +185,25 @@ def test_emailing_a_revoked_link_sends_nothing(world):
     assert world.inbox.messages == []
 
 
+def test_an_address_the_server_refuses_is_shown_to_the_organiser_who_may_send_again(world):
+    world.inbox.refuse.add("gone@example.org")
+    client = client_as(world, "organiser_a")
+    speaker = place(world.talk).pk
+    data = {"speaker": speaker, "action": "email", f"s{speaker}-email": "gone@example.org"}
+    client.post(links_page(world.talk), data)
+    run_queued_tasks()
+    link = SpeakerLink.objects.get()
+    assert (link.emailed_at, link.email_failure) == (None, "The mail server refused the address.")
+    assert "Not emailed to gone@example.org" in client.get(links_page(world.talk)).content.decode()
+    data[f"s{speaker}-email"] = "ada@example.org"
+    client.post(links_page(world.talk), data)
+    run_queued_tasks()
+    (message,) = world.inbox.messages
+    assert message["To"] == "ada@example.org"
+    link.refresh_from_db()
+    assert link.email_failure == "" and link.emailed_at is not None
+
+
 # What the link lets the speaker do
 
 

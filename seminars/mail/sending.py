@@ -127,7 +127,7 @@ def send_confirmation(address: Address, *, connection=None) -> str | None:
     ).update(confirmation_waiting=False)
     if not claimed:
         return None
-    outcome = _send(messages.confirmation(address), connection)
+    outcome = send_one(messages.confirmation(address), connection)
     if outcome == PERMANENT:
         Address.objects.filter(pk=address.pk).update(refusals=F("refusals") + 1)
     elif outcome != SENT:
@@ -135,8 +135,9 @@ def send_confirmation(address: Address, *, connection=None) -> str | None:
     return outcome
 
 
-def _send(message, connection) -> str:
-    """Send one message; say how it went. Errors are logged, never raised."""
+def send_one(message, connection=None) -> str:
+    """Send one message (on `connection`, else one of its own); say how it went (SENT,
+    TRANSIENT, PERMANENT, UNREACHABLE). Errors are logged, never raised."""
     message.connection = connection
     try:
         if connection is not None:
@@ -354,7 +355,7 @@ def send_reminders(*, now: dt.datetime, connection=None) -> tuple[int, int, int,
             previous_venue=row.previous_venue,
             msgid=messages.message_id("delivery", row.pk),
         )
-        record.add(row, _send(message, connection))
+        record.add(row, send_one(message, connection))
         if len(record.rows) >= BATCH:
             record.write()
     record.write()
@@ -438,7 +439,7 @@ def send_digests(*, now: dt.datetime, connection=None) -> tuple[int, int]:
     listings = {}  # (series, zone) → (days, the list rendered once)
     templates = {}  # (series, zone) → the digest's bytes, made once (wire.Template)
     # Over the SMTP connection directly, serialised for less (see wire.py).
-    sender = wire.sender(connection, lambda message: _send(message, connection))
+    sender = wire.sender(connection, lambda message: send_one(message, connection))
     try:
         for row in rows:
             series = listed.get(row.address_id)

@@ -17,8 +17,7 @@ from django.utils import timezone
 from .. import joining
 from ..mail import wire
 from ..mail.messages import message_id
-from ..mail.sending import STALE_CLAIM
-from ..mail.sending import _send as send_one
+from ..mail.sending import STALE_CLAIM, send_one
 from ..models import Talk
 from . import messages, registering
 from .models import Registration

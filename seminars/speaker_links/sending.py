@@ -8,13 +8,14 @@ and no List-Unsubscribe, as it belongs to no list.
 import datetime as dt
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
 from ..mail import wire
 from ..mail.messages import INLINER, site_host
+from ..mail.sending import send_one
 from . import links
 from .models import SpeakerLink
 
@@ -77,17 +78,7 @@ def send(link_pk: int, *, now: dt.datetime | None = None) -> str | None:
     link = SpeakerLink.objects.select_related(
         "talk_speaker__talk__series", "talk_speaker__speaker", "created_by"
     ).get(pk=link_pk)
-    email = message(link, by=link.created_by)
-    connection = get_connection()
-    email.connection = connection
-    try:
-        email.send()
-    except OSError as error:  # smtplib's errors are OSErrors too
-        outcome = wire.outcome_of(error, link.emailed_to)
-    else:
-        outcome = wire.SENT
-    finally:
-        connection.close()
+    outcome = send_one(message(link, by=link.created_by))
     if outcome != wire.SENT:
         why = (
             "The mail server refused the address."

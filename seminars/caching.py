@@ -103,5 +103,6 @@ def _send(request, response, entry: dict):
     conditional = get_conditional_response(request, etag=etag, response=response)
     if conditional is not response:
         return conditional
-    compression.send(request, response, entry["content"], entry["variants"], encoding)
+    data = entry["variants"][encoding] if encoding else entry["content"]
+    compression.send(request, response, data, encoding)
     return response

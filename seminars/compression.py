@@ -72,10 +72,9 @@ def etag_for(etag: str, encoding: str) -> str:
     return f'{etag[:-1]}-{encoding}"'
 
 
-def send(request, response, body: bytes, compressed: dict[str, bytes], encoding: str) -> None:
-    """Put `encoding`'s form of `body` (the plain body for "") in `response`, with its
-    headers; HEAD gets the headers alone. `Vary` is the caller's, set before any 304."""
-    data = compressed[encoding] if encoding else body
+def send(request, response, data: bytes, encoding: str) -> None:
+    """Put `data`, the body in `encoding` ("" for plain), in `response` with its headers;
+    HEAD gets the headers alone. `Vary` is the caller's, set before any 304."""
     if encoding:
         response.headers["Content-Encoding"] = encoding
     if request.method == "HEAD":

@@ -145,6 +145,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # (Persistent connections, for either database: below.)
     # An unreachable server fails a request (and /healthz) in seconds (libpq's least is 2).
     _options.setdefault("connect_timeout", 3)
     # Served requests only: a locked table then fails a request before gunicorn's timeout
@@ -155,6 +156,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         _options["options"] = " ".join(
             [_options.get("options", ""), f"-c statement_timeout={_statement_timeout * 1000:.0f}"]
         ).strip()
+# A connection kept for CONN_MAX_AGE seconds rather than one opened per request: a cached
+# page or feed costs one short query, and opening SQLite (its WAL pragma, our functions) or
+# a PostgreSQL session cost several times that. Checked before reuse, so a server restarted
+# meanwhile costs one reconnect, not an error.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # One cache per process by default; several app servers share one Redis, e.g.
 # CACHE_URL=redis://127.0.0.1:6379/1.

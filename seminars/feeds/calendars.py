@@ -129,18 +129,18 @@ def chosen_series_feed(chosen: list[Series]) -> Feed:
 
 @require_safe
 def talk_calendar(request, pk):
-    return _serve(request, talk_feed(get_object_or_404(Talk.objects.only("slug"), pk=pk)))
+    return _serve(request, lambda: talk_feed(get_object_or_404(Talk.objects.only("slug"), pk=pk)))
 
 
 @require_safe
 def series_calendar(request, slug):
     # An old slug serves the same feed: calendar apps don't all follow redirects.
-    return _serve(request, series_feed(get_object_or_404(Series.objects.by_slugs([slug]))))
+    return _serve(request, lambda: series_feed(get_object_or_404(Series.objects.by_slugs([slug]))))
 
 
 @require_safe
 def speaker_calendar(request, slug):
-    return _serve(request, speaker_feed(get_object_or_404(Speaker, slug=slug)))
+    return _serve(request, lambda: speaker_feed(get_object_or_404(Speaker, slug=slug)))
 
 
 @require_safe
@@ -152,39 +152,54 @@ def site_calendar(request):
     subscribed calendar must not break when one of its series is deleted. Old slugs of
     renamed series count as theirs.
     """
-    choice = choose_series(request.GET.getlist("series"))
-    if not choice.slugs:
-        return _serve(request, site_feed())
-    if choice.left_out:
-        raise Http404(f"A feed can combine at most {MAX_CHOSEN_SERIES} series.")
-    return _serve(request, chosen_series_feed(choice.series))
+
+    def feed():
+        choice = choose_series(request.GET.getlist("series"))
+        if not choice.slugs:
+            return site_feed()
+        if choice.left_out:
+            raise Http404(f"A feed can combine at most {MAX_CHOSEN_SERIES} series.")
+        return chosen_series_feed(choice.series)
+
+    return _serve(request, feed)
 
 
-def _serve(request, feed: Feed) -> HttpResponse:
+def _serve(request, make_feed) -> HttpResponse:
+    """The feed `make_feed()` gives (it raises Http404 for none), from the cache: a request
+    the cache can answer reads the content version and nothing else of the database."""
     now = timezone.now()
     # A "shortly before" join link appearing or going changes the feed with no write.
     token, changed, joined = ContentVersion.objects.state(now)
     hour = hour_start(now)
     site_url = request.build_absolute_uri("/").removesuffix("/")
     state = f"{token}.{joined.timestamp() if joined else 0}"
-    etag, body, packed = _cached_calendar(feed, site_url=site_url, token=state, hour=hour)
+    feed, ident = _feed_of(request, make_feed, state)
+    key = _calendar_key(ident, site_url=site_url, token=state, hour=hour)
+    meta, built = cache.get(key), None
+    if meta is None:
+        feed = feed or make_feed()
+        meta, built = _build_calendar(feed, key, site_url=site_url, hour=hour)
     if joined is not None and joined > joining.EPOCH:
         changed = joined if changed is None else max(changed, joined)
     modified = last_modified(changed, hour)
-    encoding = compression.choose(request, packed)
-    etag = compression.etag_for(etag, encoding)
+    encoding = compression.choose(request, meta["encodings"])
+    etag = compression.etag_for(meta["etag"], encoding)
     response = HttpResponse(content_type=CONTENT_TYPE)
     response.headers["ETag"] = etag
     response.headers["Last-Modified"] = http_date(modified.timestamp())
-    response.headers["Content-Disposition"] = content_disposition_header(True, feed.filename)
+    response.headers["Content-Disposition"] = content_disposition_header(True, ident[-1])
     patch_cache_control(response, public=True, max_age=MAX_AGE)
     patch_vary_headers(response, ["Accept-Encoding"])
     conditional = get_conditional_response(
         request, etag=etag, last_modified=int(modified.timestamp()), response=response
     )
     if conditional is not response:
-        return conditional  # 304 or 412
-    compression.send(request, response, body, packed, encoding)
+        return conditional  # 304 or 412: no body read
+    body = built[encoding] if built else cache.get(f"{key}:{encoding}")
+    if body is None:  # gone from the cache before its description: made anew
+        _, built = _build_calendar(feed or make_feed(), key, site_url=site_url, hour=hour)
+        body = built[encoding]
+    compression.send(request, response, body, encoding)
     return response
 
 
@@ -199,21 +214,43 @@ def last_modified(changed: dt.datetime | None, now: dt.datetime) -> dt.datetime:
     return hour if changed is None else max(changed, hour)
 
 
-def _cached_calendar(feed: Feed, *, site_url: str, token: str, hour: dt.datetime):
-    """The feed's (ETag, body, compressed forms) for this content version and hour, built on
-    a cache miss."""
+def _feed_of(request, make_feed, state: str) -> tuple[Feed | None, tuple]:
+    """The feed the request's address names, as (the Feed, made only on a miss, and what
+    tells it apart: its key, name, description and file name). Cached per address and
+    content version, so that a request the cache answers asks no query to find its series;
+    addresses that name the same feed (old slugs, junk series) share its one cached body."""
+    parts = (request.path, request.GET.getlist("series"), state)
+    address = "seminars:ics-feed:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    ident = cache.get(address)
+    if ident is not None:
+        return None, ident
+    feed = make_feed()
+    ident = (feed.key, feed.name, feed.description, feed.filename)
+    cache.set(address, ident, int(HOUR.total_seconds()))
+    return feed, ident
+
+
+def _calendar_key(ident: tuple, *, site_url: str, token: str, hour: dt.datetime) -> str:
+    """The cache key of the feed (`ident`, see _feed_of) for this content version and hour."""
     # The name and description come from settings for some feeds, and TIME_ZONE sets the
     # days of all-day talks: part of the key so that a changed setting is never served stale.
-    parts = (feed.key, feed.name, feed.description, settings.TIME_ZONE, site_url, token, hour)
-    key = "seminars:ics:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is None:
-        body = calendar_bytes(feed, site_url=site_url, now=hour)
-        etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
-        # Compressed once here, as it is made: every request after takes the bytes it accepts.
-        cached = (etag, body, compression.variants(body))
-        cache.set(key, cached, int(HOUR.total_seconds()))  # no use once the hour is over
-    return cached
+    parts = (*ident, settings.TIME_ZONE, site_url, token, hour)
+    return "seminars:ics:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _build_calendar(feed: Feed, key: str, *, site_url: str, hour: dt.datetime):
+    """Make the feed's body and its compressed forms and cache them: under `key` its ETag
+    and encodings, under `key:<encoding>` each body ("" the plain one), so that a request
+    reads the one form it is sent (a tenth of the plain body for gzip) and a 304 none.
+    Returns (that description, {encoding: body})."""
+    body = calendar_bytes(feed, site_url=site_url, now=hour)
+    forms = {"": body, **compression.variants(body)}
+    meta = {"etag": quote_etag(hashlib.sha256(body).hexdigest()[:32]), "encodings": list(forms)}
+    entries = {f"{key}:{encoding}": data for encoding, data in forms.items()}
+    # The bodies first: a description is never cached without them (until one is evicted).
+    cache.set_many(entries, int(HOUR.total_seconds()))  # no use once the hour is over
+    cache.set(key, meta, int(HOUR.total_seconds()))
+    return meta, forms
 
 
 def calendar_bytes(feed: Feed, *, site_url: str, now: dt.datetime) -> bytes:

@@ -21,7 +21,9 @@ first, where title and speakers' names weigh most, their affiliations, the serie
 venue less, the abstract least; then by date.
 """
 
+import contextlib
 import re
+import threading
 import unicodedata
 from typing import NamedTuple
 
@@ -175,6 +177,60 @@ def fold(text: str | None) -> str | None:
 def _add_fold(sender, connection, **kwargs):
     if connection.vendor == "sqlite":
         connection.connection.create_function("seminars_fold", 1, fold, deterministic=True)
+        # Read by the row triggers (migration 0023) on each row: never deterministic.
+        connection.connection.create_function("seminars_documents_deferred", 0, _deferred)
+
+
+# Bulk writes on SQLite: its triggers run once per row, and an import of 10,000 talks made
+# each talk's document three times over (the talk, then each speaker's link). While
+# `documents_deferred()` is on, this thread's connection skips them, and the writer makes
+# the documents of the talks it wrote afterwards, one statement per batch. PostgreSQL's
+# triggers take inserts a statement at a time already.
+_state = threading.local()
+
+_SQLITE_REFRESH = [
+    f"DELETE FROM {TABLE} WHERE rowid IN ({{talks}})",
+    f"""INSERT INTO {TABLE} (rowid, title, speakers, affiliations, series, venue, abstract)
+    SELECT t.id, seminars_fold(t.title),
+        seminars_fold((SELECT group_concat(p.name, ' ') FROM seminars_talkspeaker AS ts
+         JOIN seminars_speaker AS p ON p.id = ts.speaker_id WHERE ts.talk_id = t.id)),
+        seminars_fold((SELECT group_concat(p.affiliation, ' ') FROM seminars_talkspeaker AS ts
+         JOIN seminars_speaker AS p ON p.id = ts.speaker_id WHERE ts.talk_id = t.id)),
+        seminars_fold(s.name), seminars_fold(t.venue), seminars_fold(t.abstract)
+    FROM seminars_talk AS t JOIN seminars_series AS s ON s.id = t.series_id
+    WHERE t.id IN ({{talks}})""",
+]
+_REFRESH_BATCH = 500
+
+
+def _deferred() -> int:
+    return 1 if getattr(_state, "deferred", False) else 0
+
+
+@contextlib.contextmanager
+def documents_deferred():
+    """Within: this thread's writes on SQLite leave search documents alone; the caller then
+    gives `refresh_documents()` every talk it wrote, before its transaction commits."""
+    before = _deferred()
+    _state.deferred = True
+    try:
+        yield
+    finally:
+        _state.deferred = bool(before)
+
+
+def refresh_documents(talk_ids) -> None:
+    """Make the search documents of `talk_ids` anew from their rows (SQLite; PostgreSQL's
+    triggers keep them already)."""
+    if connection.vendor != "sqlite":
+        return
+    ids = sorted(set(talk_ids))
+    with connection.cursor() as cursor:
+        for i in range(0, len(ids), _REFRESH_BATCH):
+            batch = ids[i : i + _REFRESH_BATCH]
+            marks = ", ".join(["%s"] * len(batch))
+            for statement in _SQLITE_REFRESH:
+                cursor.execute(statement.format(talks=marks), batch)
 
 
 # PostgreSQL 15's unaccent.rules, less what SQLite's tokenizer reads alike already: each

@@ -17,6 +17,7 @@ from .. import bulk_history
 from ..caching import content_changed
 from ..models import FeedSource, Series, Speaker, Talk, TalkSpeaker
 from ..names import name_key
+from ..search import documents_deferred, refresh_documents
 from ..slugs import UNIQUE_BASE_LENGTH, slug_for, unique_slug
 from ..speakers import changeable_by_import, find_or_create_speaker
 from .events import from_skipped_event
@@ -306,7 +307,16 @@ def _plan(records, *, source, series, take_over, now, progress) -> _Plan:
 
 def _apply(plan: _Plan, *, source, series, skipped_uids, now) -> list[Talk]:
     """Write the plan: create and update the talks, link their speakers, and cancel the
-    talks gone from the feed; return those."""
+    talks gone from the feed; return those. Their search documents are made once, after
+    the writes (seminars.search: SQLite's triggers would make each several times)."""
+    with documents_deferred():
+        vanished = _write(plan, source=source, series=series, skipped_uids=skipped_uids, now=now)
+    # Cancelling a talk changes nothing a document holds.
+    refresh_documents([t.pk for t, _ in plan.new] + [u.talk.pk for u in plan.updates])
+    return vanished
+
+
+def _write(plan: _Plan, *, source, series, skipped_uids, now) -> list[Talk]:
     new_talks = [talk for talk, _ in plan.new]
     Talk.objects.bulk_create(new_talks, batch_size=BATCH)
     _record(new_talks, source=source, now=now)

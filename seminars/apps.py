@@ -9,6 +9,7 @@ class SeminarsConfig(AppConfig):
         from . import (
             caching,  # noqa: F401  (connects the cache invalidation signals)
             search,  # noqa: F401  (adds seminars_fold() to SQLite connections)
+            sqlite_files,  # noqa: F401  (drops a kept SQLite connection whose file changed)
         )
 
         # Models of the app that live in their package; importing them here, not from

@@ -357,3 +357,16 @@ def test_sitemap_query_count_is_the_same_for_20_and_200_talks(
     assert small.status_code == large.status_code == 200
     if url == "/sitemap.xml":
         assert len(large.content) > 5 * len(small.content)
+
+
+@pytest.mark.parametrize("limit", [50_000, 4])
+def test_serving_the_sitemap_and_its_pages_only_reads_the_database(client, settings, limit):
+    _fill(6)
+    settings.SITEMAP_MAX_URLS = limit
+    with CaptureQueriesContext(connection) as queries:
+        index = client.get("/sitemap.xml")
+        for loc, _ in _parse(index, "sitemapindex" if limit == 4 else "urlset"):
+            if "/sitemap-" in loc:
+                assert client.get(urlsplit(loc).path).status_code == 200
+    assert len(queries) > 1
+    assert [q["sql"] for q in queries if not q["sql"].startswith("SELECT")] == []

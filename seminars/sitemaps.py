@@ -17,6 +17,7 @@ that has the body already. Serving reads the database and never writes to it.
 
 import datetime as dt
 import hashlib
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -35,7 +36,6 @@ from django.views.decorators.http import require_safe
 from . import compression
 from .models import ContentVersion, Series, Speaker, Talk
 
-PROTOCOL_MAX_URLS = 50_000  # per file (sitemaps.org); SITEMAP_MAX_URLS may only be lower
 NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 CONTENT_TYPE = "application/xml; charset=utf-8"
 MAX_AGE = 3600  # seconds; crawlers read a sitemap a few times a day at most
@@ -137,7 +137,7 @@ def sitemap_bytes(*, site_url: str, limit: int, changed: dt.datetime | None) -> 
                 *(_entries(site_url, s, s.rows()) for s in SECTIONS.values()),
             )
         )
-    lists = [(n, changed) for n in range(1, -(-len(LISTS) // limit) + 1)]
+    lists = [(n, changed) for n in range(1, math.ceil(len(LISTS) / limit) + 1)]
     located = [(LISTS_SECTION, n, latest) for n, latest in lists] + [
         (name, n, latest) for name, counts in pages.items() for n, _, latest in counts
     ]

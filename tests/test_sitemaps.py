@@ -208,10 +208,12 @@ def test_sitemap_answers_only_get_and_head(client):
     assert client.post("/sitemap-talks-1.xml").status_code == 405
 
 
-def test_sitemap_max_urls_beyond_the_protocols_limit_stops_the_site():
+def test_sitemap_max_urls_outside_1000_to_50000_stops_the_site():
     result = _load_settings("settings.SITEMAP_MAX_URLS", DEBUG="1", SITEMAP_MAX_URLS="50001")
     assert result.returncode != 0
-    assert "SITEMAP_MAX_URLS is 50001: give 1 to 50000" in result.stderr
+    assert "SITEMAP_MAX_URLS is 50001: give 1000 to 50000" in result.stderr
+    result = _load_settings("settings.SITEMAP_MAX_URLS", DEBUG="1", SITEMAP_MAX_URLS="999")
+    assert "SITEMAP_MAX_URLS is 999: give 1000 to 50000" in result.stderr
     result = _load_settings("settings.SITEMAP_MAX_URLS", DEBUG="1")
     assert result.stdout.strip() == "50000"
 

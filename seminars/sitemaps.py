@@ -87,24 +87,27 @@ def sitemap_page(request, section, number):
 
 
 def _serve(request, what: tuple, build) -> HttpResponse:
+    """The sitemap `what` that `build` makes, from the cache: a request the cache can answer
+    reads the content version and nothing else of the database, and only the one form of the
+    body it is sent (a 304 none)."""
     token, changed, _ = ContentVersion.objects.state()
     site_url = f"{request.scheme}://{request.get_host()}"
     limit = settings.SITEMAP_MAX_URLS
     # The script prefix is the start of every path (reverse()); the limit sets the pages.
     parts = (what, limit, site_url, get_script_prefix(), token)
     key = "seminars:sitemap:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is None:
-        body = build(site_url=site_url, limit=limit, changed=changed)
-        if body is None:
+
+    def made():
+        built = _build(key, build(site_url=site_url, limit=limit, changed=changed))
+        if built is None:
             raise Http404("No such sitemap.")
-        etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
-        # Compressed once here, as it is made: every request after takes the bytes it accepts.
-        cached = (etag, body, compression.variants(body))
-        cache.set(key, cached, TIMEOUT)
-    etag, body, packed = cached
-    encoding = compression.choose(request, packed)
-    etag = compression.etag_for(etag, encoding)
+        return built
+
+    meta, forms = cache.get(key), None
+    if meta is None:
+        meta, forms = made()
+    encoding = compression.choose(request, meta["encodings"])
+    etag = compression.etag_for(meta["etag"], encoding)
     response = HttpResponse(content_type=CONTENT_TYPE)
     response.headers["ETag"] = etag
     modified = None
@@ -117,9 +120,26 @@ def _serve(request, what: tuple, build) -> HttpResponse:
         request, etag=etag, last_modified=modified, response=response
     )
     if conditional is not response:
-        return conditional  # 304 or 412
-    compression.send(request, response, body, packed, encoding)
+        return conditional  # 304 or 412: no body read
+    body = forms[encoding] if forms else cache.get(f"{key}:{encoding}")
+    if body is None:  # gone from the cache before its description: made anew
+        body = made()[1][encoding]
+    compression.send(request, response, body, encoding)
     return response
+
+
+def _build(key: str, body: bytes | None):
+    """Cache `body` and its compressed forms, made once here, as the feeds are: under `key`
+    its ETag and encodings, under `key:<encoding>` each form ("" the plain one). Returns
+    (that description, {encoding: body}); None for no body."""
+    if body is None:
+        return None
+    forms = {"": body, **compression.variants(body)}
+    meta = {"etag": quote_etag(hashlib.sha256(body).hexdigest()[:32]), "encodings": list(forms)}
+    # The bodies first: a description is never cached without them (until one is evicted).
+    cache.set_many({f"{key}:{encoding}": data for encoding, data in forms.items()}, TIMEOUT)
+    cache.set(key, meta, TIMEOUT)
+    return meta, forms
 
 
 # Bodies

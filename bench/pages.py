@@ -1,6 +1,7 @@
 """Page benchmark: server time and queries of each page with 100 talks in the database and
 with 10,000 (2,000 in the quick run). Both show the same number of talks, a full page, so the
-ratio is how a page scales with the database, not with its length.
+ratio is how a page scales with the database, not with its length. The sitemap, which lists
+every talk, is timed at the larger size alone: built, and from its cache.
 
 Each size has a database of its own, and the two are timed in turns, so that a machine busy
 with other work slows both alike.
@@ -45,8 +46,8 @@ def _fill(size: int) -> dict[str, str]:
     }
 
 
-def _get(client, url):
-    response = client.get(url)
+def _get(client, url, **kwargs):
+    response = client.get(url, **kwargs)
     assert response.status_code == 200, (url, response.status_code)
     return response
 
@@ -106,6 +107,38 @@ def run(full: bool) -> list[tuple[str, str, str, str]]:
                     "",
                 ),
             ]
+        rows += _sitemap_rows(client, sizes[1])  # the large database is in use
     finally:
         _use(main)
     return rows
+
+
+def _sitemap_rows(client, size: int) -> list[tuple[str, str, str, str]]:
+    """/sitemap.xml at `size` talks, built (the cache cleared) and from the cache, asked
+    for with gzip as crawlers ask."""
+
+    def get():
+        return _get(client, "/sitemap.xml", headers={"accept-encoding": "gzip"})
+
+    plain = _get(client, "/sitemap.xml").content
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        packed = get().content
+    count = len(queries.captured_queries)  # before the next request clears the log
+    built = median_time(get, before=cache.clear)
+    cached = median_time(get, warmup=2, runs=15)
+    return [
+        (
+            f"sitemap: {size:,} talks, {plain.count(b'<url>'):,} URLs, "
+            f"{len(plain) / 1000:,.0f} KB ({len(packed) / 1000:,.0f} KB gzip)",
+            f"{built * 1000:.1f} ms",
+            f"queries {count}",
+            "",
+        ),
+        (
+            "sitemap: from the cache",
+            f"{cached * 1000:.2f} ms",
+            f"{cached / built:.3f}x of building",
+            "",
+        ),
+    ]

@@ -79,7 +79,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.sitemaps",
     "axes",
     "simple_history",  # the history of each talk (seminars/history.py)
     # Before django_tasks_db: its `manage.py db_worker` is the project's (which starts the
@@ -314,3 +313,12 @@ if not 0 <= DIGEST_HOUR <= 23:
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 if INVITATION_DAYS < 1:
     raise ImproperlyConfigured(f"INVITATION_DAYS is {INVITATION_DAYS}: give 1 day or more")
+# URLs in one sitemap file (seminars/sitemaps.py): beyond it /sitemap.xml becomes an index of
+# paged sitemaps. The protocol allows at most 50,000 URLs in a file and 50,000 files in an
+# index: from 1,000 up, an index has room for 50 million URLs.
+SITEMAP_MAX_URLS = env.int("SITEMAP_MAX_URLS", default=50_000)
+if not 1000 <= SITEMAP_MAX_URLS <= 50_000:
+    raise ImproperlyConfigured(
+        f"SITEMAP_MAX_URLS is {SITEMAP_MAX_URLS}: give 1000 to 50000 (the sitemap protocol "
+        "allows 50,000)"
+    )

@@ -1,20 +1,18 @@
 """URLs of the site: the public pages under the `seminars` namespace, and the admin."""
 
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from . import api, embeds, follow, health, views, zones
+from . import api, embeds, follow, health, sitemaps, views, zones
 from .caching import cached_page
 from .feeds import calendars
 from .feeds.atom import SeriesTalksFeed, UpcomingTalksFeed
 from .invitations import views as invitation_views
 from .mail import views as mail_views
 from .registration import views as registration_views
-from .sitemaps import SITEMAPS
 from .speaker_links import views as speaker_link_views
 
 seminar_patterns = [
@@ -66,7 +64,8 @@ seminar_patterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("sitemap-<slug:section>-<int:number>.xml", sitemaps.sitemap_page, name="sitemap_page"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     # Browsers ask for /favicon.ico on pages that link no icon (the admin's) and some on every
     # page: send them to the icon. Lazy, as the static file's hashed name is in the manifest.

@@ -466,16 +466,22 @@ class TalkQuerySet(models.QuerySet):
         The one way a talk's change is published; update() sends no signals, so it is here.
         """
         now = now or timezone.now()
-        kept = any(name not in HISTORY_LEAVES_OUT for name in values)
-        pks = list(self.values_list("pk", flat=True)) if kept else None
-        talks = self.model.objects.filter(pk__in=pks) if kept else self
-        count = talks.update(sequence=F("sequence") + 1, updated=now, **values)
+        change = {"sequence": F("sequence") + 1, "updated": now, **values}
+        if all(name in HISTORY_LEAVES_OUT for name in values):
+            count = self.update(**change)
+        else:
+            # update() sends no signals: the talks' history (seminars.history) is told here,
+            # with the account of the request when there is one. The talks are those of
+            # before the change (it may take them out of this queryset), in batches under
+            # SQLite's limit on a statement's parameters.
+            pks = list(self.values_list("pk", flat=True))
+            count = 0
+            for i in range(0, len(pks), bulk_history.BATCH):
+                batch = pks[i : i + bulk_history.BATCH]
+                count += self.model.objects.filter(pk__in=batch).update(**change)
+                bulk_history.record(Talk, batch, reason=why, when=now)
         if count:
             ContentVersion.objects.bump()
-            if kept:
-                # update() sends no signals: the talks' history (seminars.history) is told
-                # here, with the account of the request when there is one.
-                bulk_history.record(Talk, pks, reason=why, when=now)
         return count
 
 

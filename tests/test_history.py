@@ -92,3 +92,24 @@ def test_an_import_is_in_the_history_as_the_imports(world, tmp_path):  # noqa: F
         ("Talk added", []),
     ]
     assert {e.who for e in entries} == {f"Import from {path}"[:100]}
+
+
+def test_cancelling_more_talks_than_a_statement_holds_records_each_once(world):  # noqa: F811  (the fixture imported above)
+    from seminars import bulk_history
+    from tests.factories import make_talk
+
+    series = world.series["a"]
+    extra = bulk_history.BATCH + 7
+    Talk.objects.bulk_create(
+        [
+            Talk(series=series, title=f"T{n}", slug="t", start=world.talk.start, uid=f"u{n}")
+            for n in range(extra)
+        ]
+    )
+    make_talk(series=series)
+    talks = Talk.objects.filter(series=series)
+    count = talks.count()
+    assert talks.cancel(why="Testing") == count
+    history = Talk.history.filter(history_change_reason="Testing")
+    assert history.count() == count
+    assert set(history.values_list("status", flat=True)) == {"cancelled"}

@@ -61,9 +61,10 @@ $(VENV)/.requirements-bench: requirements.txt requirements-test.txt requirements
 
 ## bench: time imports, pages, feeds and a load run against baselines measured in the same run,
 ## on small sizes (about 1 min); FULL=1 for the full sizes (about 3 min), WRITE=1 to write the
-## table to bench/RESULTS.md
+## table to bench/RESULTS.md; SCALE=1 instead: only the pages at 1,000,000 talks against 10,000,
+## on a throwaway PostgreSQL server (bench/scale.py)
 bench: $(VENV)/.requirements-bench
-	$(BIN)/python -m bench $(if $(FULL),--full) $(if $(WRITE),--write)
+	$(BIN)/python -m bench $(if $(SCALE),--scale) $(if $(FULL),--full) $(if $(WRITE),--write)
 
 $(VENV)/.requirements-browser: requirements.txt requirements-test.txt requirements-browser.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-browser.txt

@@ -1,9 +1,12 @@
 """`python -m bench [--full] [--write] [NAME ...]`: run the benchmarks and print one table.
+`python -m bench --scale [TALKS] [--write]`: only the scale benchmark (bench/scale.py), on
+PostgreSQL, 1,000,000 talks against 10,000 unless TALKS says otherwise.
 
 NAME is any of: imports, pages, search, feeds, load, mail (default: all). The default run is
 the quick one, on smaller sizes; --full runs the sizes the targets name. --write (all benchmarks
 only) puts the table into bench/RESULTS.md with a description of the machine, keeping the
-file's own sections (from its first "## " heading on).
+file's own sections (from its first "## " heading on); with --scale it writes or replaces only
+the section SCALE_HEADING.
 """
 
 import argparse
@@ -11,6 +14,7 @@ import datetime as dt
 import importlib
 import os
 import platform
+import signal
 import sys
 import time
 from pathlib import Path
@@ -20,6 +24,7 @@ from .setup import setup_django
 BENCHMARKS = ["imports", "pages", "search", "feeds", "load", "mail"]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADER = ("measure", "time", "ratio", "target")
+SCALE_HEADING = "## A million talks (PostgreSQL)"
 
 
 def machine() -> str:
@@ -63,12 +68,72 @@ def write_results(lines: list[str], *, full: bool, minutes: float) -> None:
     )
 
 
+def write_scale_section(lines: list[str]) -> None:
+    """Put the scale benchmark's section into RESULTS.md, in place of its old one if any."""
+    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    section = "\n".join([SCALE_HEADING, "", *lines]).rstrip() + "\n"
+    start = old.find("\n" + SCALE_HEADING + "\n")
+    if start < 0:
+        RESULTS.write_text(old.rstrip() + "\n\n" + section)
+        return
+    end = old.find("\n## ", start + 1)
+    rest = old[end:] if end >= 0 else ""
+    RESULTS.write_text(old[: start + 1] + section + rest)
+
+
+def run_scale(size: int, *, write: bool) -> None:
+    from . import scale
+
+    # A stopped run still stops its PostgreSQL server and removes its files.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    started = time.monotonic()
+    outcome = scale.run(size)
+    lines = table(outcome.rows)
+    print("\nPlans checked (EXPLAIN of every query each page ran, at the large size):\n")
+    print("\n".join(outcome.plans))
+    print("\n".join(lines))
+    minutes = (time.monotonic() - started) / 60
+    print(f"scale run: {minutes:.1f} min", file=sys.stderr)
+    if write:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        command = (
+            "make bench SCALE=1 WRITE=1"
+            if size == scale.FULL_SIZE
+            else (f"python -m bench --scale {size} --write")
+        )
+        write_scale_section(
+            [
+                f"Last `{command}`: {stamp}, on {machine()}; it took {minutes:.1f} min.",
+                *scale.describe(size, outcome.notes),
+                "",
+                *lines,
+                "",
+                *outcome.findings,
+            ]
+        )
+
+
 def main(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description="Run the benchmarks.")
     parser.add_argument("names", nargs="*", metavar="NAME", help=", ".join(BENCHMARKS))
     parser.add_argument("--full", action="store_true", help="the full sizes (slower)")
     parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md")
+    parser.add_argument(
+        "--scale",
+        nargs="?",
+        const=1_000_000,
+        type=int,
+        metavar="TALKS",
+        help="only the scale benchmark on PostgreSQL: TALKS (1,000,000) against 10,000",
+    )
     args = parser.parse_args(argv)
+    if args.scale is not None:
+        if args.names or args.full:
+            parser.error("--scale runs alone")
+        if args.scale <= 10_000:
+            parser.error("--scale needs more than 10,000 talks")
+        run_scale(args.scale, write=args.write)
+        return
     names = args.names or BENCHMARKS
     if unknown := sorted(set(names) - set(BENCHMARKS)):
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}")

@@ -380,6 +380,10 @@ def test_a_speaker_with_no_photo_shows_their_initials(world):
     page = Client().get(world.talk.get_absolute_url()).content.decode()
     assert '<span class="speaker-photo speaker-initials" aria-hidden="true">AL</span>' in page
     assert "<img" not in page.split("about-speakers")[1]
+    speaker_page = Client().get(world.ada.get_absolute_url()).content.decode()
+    assert (
+        '<span class="speaker-photo speaker-initials" aria-hidden="true">AL</span>' in speaker_page
+    )
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,3 @@ class SpeakerLink(models.Model):
         """The link works until 30 days after the talk ends (or starts, with no end)."""
         talk = self.talk
         return (talk.end or talk.start) + VALID_AFTER_TALK
-
-    def works(self, now: dt.datetime | None = None) -> bool:
-        return self.revoked_at is None and (now or timezone.now()) < self.expires_at()

@@ -26,6 +26,13 @@ def accept(request, key):
     post = request.POST if request.method == "POST" else None
     current = request.user if request.user.is_authenticated and request.user.is_active else None
     existing = None if current else accepting.account_for(invitation.email)
+    if existing is not None:
+        # The account may be the one an acceptance of this invitation made a moment ago:
+        # read the invitation again, after the account, so that this one is told it is used.
+        try:
+            invitation = links.read(key)
+        except links.BadLink as error:
+            return _bad_link(request, error)
     form = None
     if existing is not None:
         form = AuthenticationForm(request, data=post, initial={"username": existing.username})

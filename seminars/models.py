@@ -15,11 +15,15 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Greatest, Least, Now, Trunc
 from django.db.models.lookups import GreaterThanOrEqual
@@ -37,6 +41,9 @@ from .years import FIRST_YEAR, LAST_YEAR, in_supported_years
 # A talk that started longer ago than this no longer shows as in progress. The bound lets
 # "upcoming" walk the start index from a point near now instead of from the first talk ever.
 LONGEST_RUNNING = dt.timedelta(days=90)
+
+# An archive spanning more years than this lists its years by reading every talk's start.
+YEARS_ASKED_ONE_BY_ONE = 200
 
 # Links a page may show: http(s) only, never javascript: or data: (feeds are untrusted).
 web_url = URLValidator(schemes=["http", "https"])
@@ -394,11 +401,36 @@ class TalkQuerySet(models.QuerySet):
         return self.with_finish().filter(start__lt=now, finish__lt=now).order_by("-start", "-id")
 
     def years(self) -> list[int]:
-        """The years of the current zone that have talks, latest first, in one query.
+        """The years of the current zone that have talks, latest first, in two queries that
+        read the start index a few entries a year, whatever the number of talks.
 
         A talk within a day of the ends of what a datetime holds may fall before year 1 or
         after year 9999 in the site's zone; it counts in the first or the last year.
         """
+        ends = self.order_by().aggregate(first=Min("start"), last=Max("start"))
+        if ends["first"] is None:
+            return []
+        zone = timezone.get_current_timezone()
+        low, high = SHOWABLE
+        first, last = (min(max(ends[end], low), high).astimezone(zone).year for end in ends)
+        if last - first > YEARS_ASKED_ONE_BY_ONE:
+            return self._years_of_every_talk()
+        # The first start of each year, in a query of one row. Ordered by start, each
+        # subquery reads the start index from where its year begins; an EXISTS would let the
+        # planner scan the table for a row, which may lie at its far end.
+        asked = {
+            f"y{year}": Subquery(self.in_year(year).order_by("start").values("start")[:1])
+            for year in range(first, last + 1)
+        }
+        # The row is the first talk's, found by the start index: any row would do.
+        row = self.model._default_manager.filter(start=ends["first"]).order_by()
+        row = row.annotate(**asked).values(*asked)[:1]
+        found = next(iter(row), {})
+        return [year for year in range(last, first - 1, -1) if found.get(f"y{year}")]
+
+    def _years_of_every_talk(self) -> list[int]:
+        # Talks centuries apart (the supported years allow it): reading them all is cheaper
+        # than a subquery for each year between.
         first, last = SHOWABLE
         start = Least(Greatest("start", Value(first)), Value(last))
         year = Trunc(start, "year", output_field=models.DateTimeField())
@@ -432,6 +464,22 @@ class TalkQuerySet(models.QuerySet):
         """Talks not yet over, soonest first, then past ones, latest first: what a feed keeps,
         and the admin's talk list (`nearest_first_order()`)."""
         return self.order_by(*nearest_first_order(now))
+
+    def nearest(self, limit: int, now=None) -> list["Talk"]:
+        """The first `limit` talks of nearest_first(), in up to three queries that each read
+        an index from a point near now, where nearest_first() sorts every talk: those going on
+        since longer than LONGEST_RUNNING (the finish index, its start beside it), then the
+        upcoming ones and those over (the start index, onwards and back from now)."""
+        now = now or timezone.now()
+        # Related rows are fetched once for all three, whichever of them found talks.
+        lookups, talks = self._prefetch_related_lookups, self.prefetch_related(None)
+        long_running = talks.with_finish().filter(start__lt=now - LONGEST_RUNNING, finish__gte=now)
+        found = list(long_running.order_by("start", "id")[:limit])
+        for part in (talks.upcoming(now), talks.past(now)):
+            if len(found) < limit:
+                found += part[: limit - len(found)]
+        prefetch_related_objects(found, *lookups)
+        return found
 
     def with_speakers(self):
         """Talks with their series and their speakers in order, in a constant number of queries.
@@ -614,9 +662,13 @@ class Talk(models.Model):
             ),
         ]
         indexes = [
-            models.Index(Coalesce("end", "start"), name="talk_finish_idx"),
+            # The start beside the finish finds, in the index, the talks going on that started
+            # long ago (TalkQuerySet.nearest).
+            models.Index(Coalesce("end", "start"), F("start"), name="talk_finish_idx"),
             models.Index(fields=["series", "start"], name="talk_series_start_idx"),
-            models.Index(fields=["start"], name="talk_start_idx"),
+            # The finish beside the start lets "upcoming" skip, in the index, the talks of its
+            # LONGEST_RUNNING look-back that are over, without reading their rows.
+            models.Index(F("start"), F("id"), Coalesce("end", "start"), name="talk_start_idx"),
         ]
 
     def __str__(self):

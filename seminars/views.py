@@ -17,6 +17,7 @@ from .search import search_talks
 from .structured_data import talk_event
 
 PAGE_SIZE = 25
+SERIES_MENU_SIZE = 60  # series the home page's filter lists; with more it links to them all
 SIDE_LIST_SIZE = 20  # talks of one series or speaker shown on its page, each way
 
 
@@ -32,6 +33,7 @@ def upcoming(request):
         series = get_object_or_404(Series.objects.by_slugs([request.GET["series"]]))
         talks = talks.filter(series=series)
     page = _page(request, talks)
+    menu = list(Series.objects.listed().only("name", "slug")[: SERIES_MENU_SIZE + 1])
     return render(
         request,
         "seminars/upcoming.html",
@@ -39,7 +41,8 @@ def upcoming(request):
             "page": page,
             "talks": page.object_list,
             "series": series,
-            "all_series": Series.objects.listed().only("name", "slug"),
+            # Past a few dozen a menu is no way to choose; the series page lists them all.
+            "all_series": menu if len(menu) <= SERIES_MENU_SIZE else None,
             "query": urlencode({"series": series.slug}) if series else "",
             "nav": "upcoming",
         },

@@ -271,7 +271,7 @@ def calendar_bytes(feed: Feed, *, site_url: str, now: dt.datetime) -> bytes:
         head = export.calendar_head(name=feed.name, description=feed.description)
     room = MAX_BYTES - len(head) - len(export.CALENDAR_END)
     kept = []
-    for talk in talks.nearest_first(now).with_speakers()[:MAX_EVENTS]:
+    for talk in talks.with_speakers().nearest(MAX_EVENTS, now):
         data = export.event_bytes(talk, site_url=site_url, subscribed=feed.name is not None)
         room -= len(data)
         if room < 0:

@@ -5,8 +5,9 @@ While every URL fits in one file (SITEMAP_MAX_URLS, by default the protocol's 50
 /sitemap-SECTION-N.xml. Page N of a section holds the rows whose pk is in ((N-1)·L, N·L], L
 being the limit: a range on the primary key, so a deep page costs what the first does and no
 page holds more than L URLs (a page holds fewer where rows are gone or not listed). The index
-names the pages that hold rows, each with its latest change, from one grouped query per
-section, which also counts the URLs. At most 50,000 URLs of a few hundred bytes each, a file
+names the pages that hold rows, found by the primary key's index (so that building it
+costs the same at a million rows as at a hundred thousand); whether the URLs fit one file is
+told by counting no further than the limit. At most 50,000 URLs of a few hundred bytes each, a file
 stays far under the protocol's 50 MB.
 
 Each body is built once per content version, scheme and host, compressed as it is built
@@ -26,7 +27,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Max, QuerySet
+from django.db.models import Max, QuerySet, Subquery
 from django.http import Http404, HttpResponse
 from django.urls import get_script_prefix, reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -147,19 +148,18 @@ def _build(key: str, body: bytes | None):
 
 def sitemap_bytes(*, site_url: str, limit: int, changed: dt.datetime | None) -> bytes:
     """The whole sitemap while its URLs fit in one file of `limit`, else the index of its
-    pages, each page with its latest change (the lists' with the content's, `changed`)."""
-    pages = {name: page_counts(section, limit) for name, section in SECTIONS.items()}
-    total = len(LISTS) + sum(count for counts in pages.values() for _, count, _ in counts)
-    if total <= limit:
+    pages (the lists' with the content's last change, `changed`)."""
+    counted = len(LISTS) + sum(_count_up_to(s.rows(), limit + 1) for s in SECTIONS.values())
+    if counted <= limit:
         return urlset(
             chain(
                 _list_entries(site_url),
                 *(_entries(site_url, s, s.rows()) for s in SECTIONS.values()),
             )
         )
-    lists = [(n, changed) for n in range(1, math.ceil(len(LISTS) / limit) + 1)]
-    located = [(LISTS_SECTION, n, latest) for n, latest in lists] + [
-        (name, n, latest) for name, counts in pages.items() for n, _, latest in counts
+    lists = [(LISTS_SECTION, n, changed) for n in range(1, math.ceil(len(LISTS) / limit) + 1)]
+    located = lists + [
+        (name, n, None) for name, section in SECTIONS.items() for n in page_numbers(section, limit)
     ]
     return sitemap_index(
         (site_url + reverse("sitemap_page", args=[name, n]), latest) for name, n, latest in located
@@ -171,23 +171,39 @@ def page_bytes(section: str, number: int, *, site_url: str, limit: int) -> bytes
     if section == LISTS_SECTION:
         entries = list(_list_entries(site_url))[(number - 1) * limit : number * limit]
     else:
-        last = min(number * limit, MAX_PK)
-        rows = SECTIONS[section].rows().filter(pk__gt=(number - 1) * limit, pk__lte=last)
+        rows = _page_rows(SECTIONS[section].rows(), number, limit)
         entries = list(_entries(site_url, SECTIONS[section], rows))
     return urlset(entries) if entries else None
 
 
-def page_counts(section: Section, limit: int) -> list[tuple[int, int, dt.datetime | None]]:
-    """(page number, URLs, latest change) of each page of `section` that holds rows."""
-    number = ExpressionWrapper((F("pk") - 1) / limit + 1, output_field=IntegerField())
-    return list(
-        section.rows()
-        .annotate(page=number)
-        .values("page")
-        .annotate(urls=Count("pk"), latest=Max("updated"))
-        .order_by("page")
-        .values_list("page", "urls", "latest")
-    )
+def _count_up_to(rows: QuerySet, most: int) -> int:
+    # Whether the URLs fit is all that is asked: past `most` rows, counting on only reads.
+    return rows.order_by()[:most].count()
+
+
+def _page_rows(rows: QuerySet, number: int, limit: int) -> QuerySet:
+    return rows.filter(pk__gt=(number - 1) * limit, pk__lte=min(number * limit, MAX_PK))
+
+
+def page_numbers(section: Section, limit: int) -> list[int]:
+    """The numbers of the pages of `section` that hold rows, in two queries that read the
+    primary key's index: the last key, then the first key of each page's range.
+
+    The index leaves out each page's last change: finding it would read every row, a
+    million of them on a large site, and each page's URLs carry their own.
+    """
+    rows = section.rows()
+    last = rows.aggregate(last=Max("pk"))["last"]
+    if last is None:
+        return []
+    pages = range(1, (last - 1) // limit + 2)
+    # Ordered by key, each subquery reads the index from where its range begins; an EXISTS
+    # would let the planner scan the table for a row, which may lie at its far end.
+    asked = {
+        f"p{n}": Subquery(_page_rows(rows, n, limit).order_by("pk").values("pk")[:1]) for n in pages
+    }
+    found = next(iter(rows.model._default_manager.filter(pk=last).values(**asked)), {})
+    return [n for n in pages if found.get(f"p{n}") is not None]
 
 
 def _list_entries(site_url: str) -> Iterator[Entry]:

@@ -351,8 +351,8 @@ def page_urls(now: dt.datetime) -> dict[str, str]:
     """The pages measured, in the database in use: the same pages at every size."""
     from django.urls import reverse
 
-    from seminars.api import _cursor
     from seminars.models import Series, Speaker, Talk
+    from seminars.paging import cursor
 
     series = Series.objects.order_by("pk")[Series.objects.count() // 2]
     speaker = Speaker.objects.order_by("pk")[Speaker.objects.count() // 2]
@@ -368,7 +368,7 @@ def page_urls(now: dt.datetime) -> dict[str, str]:
         f"archive {year}": reverse("seminars:archive_year", kwargs={"year": year}),
         f"search “{SEARCH}”": "/search/?q=" + SEARCH.replace(" ", "+"),
         "API first page": reverse("seminars:api_talks"),
-        "API deep page": reverse("seminars:api_talks") + f"?after={_cursor(deep)}",
+        "API deep page": reverse("seminars:api_talks") + f"?after={cursor(deep)}",
         "series feed, cold": reverse("seminars:series_ics", kwargs={"slug": series.slug}),
         "site feed, cold": reverse("seminars:site_ics"),
         "sitemap.xml": "/sitemap.xml",

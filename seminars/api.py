@@ -21,7 +21,7 @@ from . import joining, materials
 from .caching import PAGE_TIMEOUT, cached_page
 from .choosing import MAX_CHOSEN_SERIES, choose_series
 from .models import Series, Speaker, Talk
-from .paging import MAX_OFFSET
+from .paging import MAX_OFFSET, beyond, cursor, read_cursor
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -270,10 +270,9 @@ def talks(request):
     if after is not None:
         if "page" in request.GET:
             raise BadParameter("after", "Give 'after' or 'page', not both.")
-        start, pk = after
-        listed = listed.filter(start__gte=start).exclude(start=start, pk__lte=pk)
+        listed = beyond(listed, after, descending=False)
         rows = list(listed.with_speakers()[: size + 1])
-        query = {"after": lambda: _cursor(rows[size - 1])}
+        query = {"after": lambda: cursor(rows[size - 1])}
     else:
         page = _number(request, "page", default=1, most=(MAX_OFFSET - 1) // size)
         first = (page - 1) * size
@@ -281,7 +280,7 @@ def talks(request):
         if "page" in request.GET:
             query = {"page": lambda: str(page + 1)}
         else:
-            query = {"after": lambda: _cursor(rows[size - 1])}
+            query = {"after": lambda: cursor(rows[size - 1])}
     next_url = None
     if len(rows) > size:
         params = request.GET.copy()
@@ -295,26 +294,13 @@ def talks(request):
     )
 
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_CURSOR = re.compile(r"(-?\d{1,19})\.(\d{1,19})")
-
-
-def _cursor(talk: Talk) -> str:
-    """Where the next page starts: after `talk`, by its start (microseconds) and id."""
-    return f"{(talk.start - _EPOCH) // dt.timedelta(microseconds=1)}.{talk.pk}"
-
-
 def _after(request) -> tuple[dt.datetime, int] | None:
     value = request.GET.get("after")
     if value is None:
         return None
-    match = _CURSOR.fullmatch(value)
     try:
-        start, pk = _EPOCH + dt.timedelta(microseconds=int(match[1])), int(match[2])
-        if pk > MAX_OFFSET:  # past what the database's integers hold
-            raise ValueError(pk)
-        return start, pk
-    except (TypeError, OverflowError, ValueError):
+        return read_cursor(value)
+    except ValueError:
         raise BadParameter("after", "'after' must be taken from a 'next' link as it is.") from None
 
 

@@ -18,7 +18,7 @@ from . import calendar_links
 from .caching import cached_page
 from .choosing import MAX_CHOSEN_SERIES, choose_series
 from .models import Series, Talk
-from .paging import page_of
+from .paging import talk_page
 
 PAGE_SIZE = 25
 
@@ -57,11 +57,12 @@ def follow(request):
     }
     if followed:
         talks = Talk.objects.filter(series__in=followed).upcoming().with_speakers()
-        page = page_of(talks, request.GET.get("page"), size=PAGE_SIZE)
+        keep = [("series", series.slug) for series in chosen]
+        page = talk_page(talks, request.GET, size=PAGE_SIZE, keep=keep)
         context |= feed_links(request, followed)
         context |= {
             "page": page,
             "talks": page.object_list,
-            "query": urlencode([("series", series.slug) for series in chosen]),
+            "query": urlencode(keep),
         }
     return render(request, "seminars/follow.html", context)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from . import calendar_links, joining, materials
 from .caching import cached_page
 from .models import Series, Speaker, Talk
-from .paging import page_of
+from .paging import talk_page
 from .registration import registering
 from .search import search_talks
 from .structured_data import talk_event
@@ -21,8 +21,8 @@ SERIES_MENU_SIZE = 60  # series the home page's filter lists; with more it links
 SIDE_LIST_SIZE = 20  # talks of one series or speaker shown on its page, each way
 
 
-def _page(request, talks):
-    return page_of(talks, request.GET.get("page"), size=PAGE_SIZE)
+def _page(request, talks, *, descending=False, keep=()):
+    return talk_page(talks, request.GET, size=PAGE_SIZE, descending=descending, keep=keep)
 
 
 @cached_page
@@ -32,7 +32,7 @@ def upcoming(request):
     if request.GET.get("series"):
         series = get_object_or_404(Series.objects.by_slugs([request.GET["series"]]))
         talks = talks.filter(series=series)
-    page = _page(request, talks)
+    page = _page(request, talks, keep=[("series", series.slug)] if series else [])
     menu = list(Series.objects.listed().only("name", "slug")[: SERIES_MENU_SIZE + 1])
     return render(
         request,
@@ -57,7 +57,7 @@ def archive(request, year=None):
         if year not in years:
             raise Http404("No past talks that year.")
         talks = talks.in_year(year)
-    page = _page(request, talks)
+    page = _page(request, talks, descending=True)
     return render(
         request,
         "seminars/archive.html",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.defaults import server_error
 
 from seminars.models import Talk
+from seminars.paging import cursor
 from tests.factories import make_series, make_speaker, make_talk
 
 pytestmark = pytest.mark.django_db
@@ -91,15 +92,70 @@ def test_upcoming_is_paginated(client):
     series = make_series()
     for i in range(30):
         make_talk(title=f"Talk number {i:02d}", start=soon(1 + i), series=series)
-    first, second = html(client.get("/")), html(client.get("/?page=2"))
+    first = html(client.get("/"))
+    second = html(client.get("/" + _link(first, "next")))
     assert "Talk number 00" in first and "Talk number 25" not in first
     assert "Talk number 25" in second and "Talk number 00" not in second
-    assert 'rel="next" href="?page=2"' in first
-    assert 'rel="prev" href="?page=1"' in second
+    assert _link(second, "prev") == "?page=1"
     assert 'rel="next"' not in second
     assert "Page 2" in second
+    assert _titles(html(client.get("/?page=2"))) == _titles(second)  # an old link, by offset
     assert client.get("/?page=3").status_code == 404
     assert "Talk number 00" in html(client.get("/?page=nonsense"))
+
+
+def _link(page: str, rel: str) -> str:
+    return re.search(rf'rel="{rel}" href="([^"]*)"', page)[1].replace("&amp;", "&")
+
+
+def _titles(page: str) -> list[str]:
+    return re.findall(r"Talk number \d+", page)
+
+
+def test_paging_on_and_back_by_cursor_walks_every_past_talk_once_in_order(client):
+    series = make_series()
+    for i in range(80):  # some at the same time: the id tells them apart
+        make_talk(title=f"Talk number {i:02d}", start=soon(-(1 + i // 2)), series=series)
+    pages, address = [], "/archive/"
+    while True:
+        page = html(client.get(address))
+        pages.append(page)
+        if 'rel="next"' not in page:
+            break
+        address = "/archive/" + _link(page, "next")
+    assert [f"Page {n}" in page for n, page in enumerate(pages, 1)] == [True] * 4
+    seen = [title for page in pages for title in _titles(page)]
+    assert sorted(seen) == sorted(set(seen)) and len(seen) == 80
+    assert [Talk.objects.get(title=t).start for t in seen] == sorted(
+        (Talk.objects.get(title=t).start for t in seen), reverse=True
+    )
+    for n in (4, 3):  # back from the last page, by cursor, to the same pages
+        back = html(client.get("/archive/" + _link(pages[n - 1], "prev")))
+        assert _titles(back) == _titles(pages[n - 2])
+        assert f"Page {n - 1}" in back
+
+
+def test_a_deep_page_by_cursor_asks_the_queries_of_the_second(client, django_assert_num_queries):
+    series = make_series()
+    for i in range(120):
+        make_talk(start=soon(1 + i), series=series)
+    second = html(client.get("/"))
+    with CaptureQueriesContext(connection) as at_second:
+        client.get("/" + _link(second, "next"))
+    deep = Talk.objects.upcoming()[100]
+    with CaptureQueriesContext(connection) as deeper:
+        response = client.get("/", {"page": 5, "after": cursor(deep)})
+    assert response.status_code == 200
+    assert len(deeper.captured_queries) == len(at_second.captured_queries)
+    assert not any(" OFFSET " in q["sql"] for q in deeper.captured_queries)
+
+
+@pytest.mark.parametrize("value", ["", "x", "1.2.3", "99999999999999999999.1", "1." + "9" * 19])
+def test_a_cursor_that_is_not_ours_is_a_404(client, value):
+    make_talk(start=soon(1))
+    for name in ("after", "before"):
+        assert client.get("/", {name: value}).status_code == 404
+        assert client.get("/archive/", {name: value}).status_code == 404
 
 
 def test_upcoming_filters_by_series(client):
@@ -521,3 +577,16 @@ def test_archive_year_pages_find_talks_at_the_ends_of_time(client, settings, zon
     assert "Year one" in year_one and "Recent" not in year_one
     assert "Recent" in html(client.get("/archive/2021/"))
     assert client.get("/archive/9999/").status_code == 404  # not past yet
+
+
+def test_the_home_page_offers_a_series_menu_up_to_60_series_and_a_link_to_them_all_beyond(
+    client,
+):
+    for i in range(60):
+        make_talk(series=make_series(f"Series {i:02d}"), start=soon(1))
+    page = html(client.get("/"))
+    assert page.count("<option value=") == 61  # "All series" and each
+    make_talk(series=make_series("One too many"), start=soon(1))
+    page = html(client.get("/"))
+    assert 'id="series-filter"' not in page
+    assert f'href="{reverse("seminars:series_list")}">Choose a series</a>' in page

@@ -359,6 +359,8 @@ def page_urls(now: dt.datetime) -> dict[str, str]:
     upcoming = Talk.objects.upcoming(now)
     # Halfway down the upcoming talks: the API's `next` link after that talk.
     deep = upcoming[upcoming.count() // 2]
+    past = Talk.objects.past(now)
+    deep_past = past[past.count() // 2]  # page 2,000 of the archive at 1,000,000 talks
     year = now.year - 1
     return {
         "/": "/",
@@ -366,6 +368,7 @@ def page_urls(now: dt.datetime) -> dict[str, str]:
         "speaker page": speaker.get_absolute_url(),
         "talk page": upcoming[10].get_absolute_url(),
         f"archive {year}": reverse("seminars:archive_year", kwargs={"year": year}),
+        "archive deep page": reverse("seminars:archive") + f"?page=2&after={cursor(deep_past)}",
         f"search “{SEARCH}”": "/search/?q=" + SEARCH.replace(" ", "+"),
         "API first page": reverse("seminars:api_talks"),
         "API deep page": reverse("seminars:api_talks") + f"?after={cursor(deep)}",

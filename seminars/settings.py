@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "seminars.security.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Feeds the cache holds, answered as whitenoise answers static files (feeds/fast.py).
+    "seminars.feeds.fast.CachedFeedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # The visitor's time zone (the `tz` cookie or `?tz=`) for the view; see seminars/zones.py.

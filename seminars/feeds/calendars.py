@@ -169,14 +169,29 @@ def _serve(request, make_feed) -> HttpResponse:
     the cache can answer reads the content version and nothing else of the database."""
     now = timezone.now()
     # A "shortly before" join link appearing or going changes the feed with no write.
-    token, changed, joined = ContentVersion.objects.state(now)
+    return _respond(request, now, ContentVersion.objects.state(now), make_feed)
+
+
+def cached_response(request) -> HttpResponse | None:
+    """The response to a feed request from the cache alone, the content version read at most
+    once a second; None when the cache does not hold it (the view then makes it)."""
+    now = timezone.now()
+    return _respond(request, now, ContentVersion.objects.state_this_second(now), None)
+
+
+def _respond(request, now, content_state, make_feed) -> HttpResponse | None:
+    token, changed, joined = content_state
     hour = hour_start(now)
     site_url = request.build_absolute_uri("/").removesuffix("/")
     state = f"{token}.{joined.timestamp() if joined else 0}"
     feed, ident = _feed_of(request, make_feed, state)
+    if ident is None:
+        return None
     key = _calendar_key(ident, site_url=site_url, token=state, hour=hour)
     meta, built = cache.get(key), None
     if meta is None:
+        if make_feed is None:
+            return None
         feed = feed or make_feed()
         meta, built = _build_calendar(feed, key, site_url=site_url, hour=hour)
     if joined is not None and joined > joining.EPOCH:
@@ -197,6 +212,8 @@ def _serve(request, make_feed) -> HttpResponse:
         return conditional  # 304 or 412: no body read
     body = built[encoding] if built else cache.get(f"{key}:{encoding}")
     if body is None:  # gone from the cache before its description: made anew
+        if make_feed is None:
+            return None
         _, built = _build_calendar(feed or make_feed(), key, site_url=site_url, hour=hour)
         body = built[encoding]
     compression.send(request, response, body, encoding)
@@ -222,7 +239,7 @@ def _feed_of(request, make_feed, state: str) -> tuple[Feed | None, tuple]:
     parts = (request.path, request.GET.getlist("series"), state)
     address = "seminars:ics-feed:" + hashlib.sha256(repr(parts).encode()).hexdigest()
     ident = cache.get(address)
-    if ident is not None:
+    if ident is not None or make_feed is None:
         return None, ident
     feed = make_feed()
     ident = (feed.key, feed.name, feed.description, feed.filename)

@@ -11,13 +11,14 @@ from django.views.decorators.http import require_GET
 from . import calendar_links, joining, materials
 from .caching import cached_page
 from .models import Series, Speaker, Talk
-from .paging import talk_page
+from .paging import page_of, talk_page
 from .registration import registering
 from .search import search_talks
 from .structured_data import talk_event
 
 PAGE_SIZE = 25
 SERIES_MENU_SIZE = 60  # series the home page's filter lists; with more it links to them all
+SERIES_PAGE_SIZE = 100  # series a page of /series/ lists
 SIDE_LIST_SIZE = 20  # talks of one series or speaker shown on its page, each way
 
 
@@ -133,9 +134,22 @@ def speaker_photo(request, slug):
 
 @cached_page
 def series_list(request):
-    series_list = Series.objects.listed().with_talk_counts()
+    # A page of series by name, then the counts of those alone: counting talks for every
+    # series before choosing a page would read them all.
+    page = page_of(
+        Series.objects.listed().order_by("name", "pk"),
+        request.GET.get("page"),
+        size=SERIES_PAGE_SIZE,
+    )
+    counted = Series.objects.filter(pk__in=[s.pk for s in page.object_list]).with_talk_counts()
+    counts = {s.pk: s for s in counted}
+    for series in page.object_list:
+        series.talk_count = counts[series.pk].talk_count
+        series.upcoming_count = counts[series.pk].upcoming_count
     return render(
-        request, "seminars/series_list.html", {"series_list": series_list, "nav": "series"}
+        request,
+        "seminars/series_list.html",
+        {"series_list": page.object_list, "page": page, "nav": "series"},
     )
 
 

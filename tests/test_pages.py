@@ -590,3 +590,29 @@ def test_the_home_page_offers_a_series_menu_up_to_60_series_and_a_link_to_them_a
     page = html(client.get("/"))
     assert 'id="series-filter"' not in page
     assert f'href="{reverse("seminars:series_list")}">Choose a series</a>' in page
+
+
+def test_the_series_list_pages_by_name_with_each_series_counts(client):
+    for i in range(101):
+        series = make_series(f"Series {i:03d}")
+        make_talk(series=series, start=soon(1))
+        make_talk(series=series, start=soon(-1))
+    first, second = html(client.get("/series/")), html(client.get("/series/?page=2"))
+    assert "Series 000" in first and "Series 099" in first and "Series 100" not in first
+    assert "Series 100" in second and "Series 000" not in second
+    assert first.count("1 upcoming, 2 in all") == 100
+    assert 'rel="next" href="?page=2"' in first and 'rel="prev" href="?page=1"' in second
+
+
+def test_the_series_list_asks_the_same_queries_for_2_and_40_series(client):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/series/").status_code == 200
+        return len(captured.captured_queries)
+
+    for i in range(2):
+        make_talk(series=make_series(f"Small {i}"), start=soon(1))
+    few = queries()
+    for i in range(38):
+        make_talk(series=make_series(f"More {i}"), start=soon(1))
+    assert queries() == few

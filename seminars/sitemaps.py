@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, QuerySet, Subquery
+from django.db.models import F, Max, Min, QuerySet, Subquery
 from django.http import Http404, HttpResponse
 from django.urls import get_script_prefix, reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -42,6 +42,9 @@ CONTENT_TYPE = "application/xml; charset=utf-8"
 MAX_AGE = 3600  # seconds; crawlers read a sitemap a few times a day at most
 TIMEOUT = 24 * 3600  # a body changes with the content alone, which has a key of its own
 MAX_PK = 2**63 - 1  # beyond a 64-bit key no page can hold a row (and the database refuses it)
+# Past this many pages between the first key and the last, the index's pages are read off
+# every key (page_numbers): one subquery a page would make a query too wide.
+PAGES_ASKED_ONE_BY_ONE = 500
 LISTS = ("seminars:upcoming", "seminars:series_list", "seminars:archive")
 
 Entry = tuple[str, dt.datetime | None]  # a URL and its last change
@@ -186,24 +189,36 @@ def _page_rows(rows: QuerySet, number: int, limit: int) -> QuerySet:
 
 
 def page_numbers(section: Section, limit: int) -> list[int]:
-    """The numbers of the pages of `section` that hold rows, in two queries that read the
-    primary key's index: the last key, then the first key of each page's range.
+    """The numbers of the pages of `section` that hold rows, found from the primary key's
+    index: the first and last key, then the first key of each page's range between them.
 
-    The index leaves out each page's last change: finding it would read every row, a
-    million of them on a large site, and each page's URLs carry their own.
+    Where the keys are so sparse that their span covers more than PAGES_ASKED_ONE_BY_ONE
+    pages (a table most of whose rows are gone), the pages are read off every key instead:
+    one walk of the index, and no query of thousands of subqueries (PostgreSQL takes at most
+    1,664 columns). The index leaves out each page's last change: finding it would read every
+    row, a million of them on a large site, and each page's URLs carry their own.
     """
     rows = section.rows()
-    last = rows.aggregate(last=Max("pk"))["last"]
-    if last is None:
+    span = rows.aggregate(first=Min("pk"), last=Max("pk"))
+    if span["last"] is None:
         return []
-    pages = range(1, (last - 1) // limit + 2)
+    pages = range(_page_of(span["first"], limit), _page_of(span["last"], limit) + 1)
+    if len(pages) > PAGES_ASKED_ONE_BY_ONE:
+        number = (F("pk") - 1) / limit + 1
+        found = rows.order_by().annotate(n=number).values_list("n", flat=True).distinct()
+        return sorted(found)
     # Ordered by key, each subquery reads the index from where its range begins; an EXISTS
     # would let the planner scan the table for a row, which may lie at its far end.
     asked = {
         f"p{n}": Subquery(_page_rows(rows, n, limit).order_by("pk").values("pk")[:1]) for n in pages
     }
-    found = next(iter(rows.model._default_manager.filter(pk=last).values(**asked)), {})
+    last_row = rows.model._default_manager.filter(pk=span["last"])
+    found = next(iter(last_row.values(**asked)), {})
     return [n for n in pages if found.get(f"p{n}") is not None]
+
+
+def _page_of(pk: int, limit: int) -> int:
+    return (pk - 1) // limit + 1
 
 
 def _list_entries(site_url: str) -> Iterator[Entry]:

@@ -649,14 +649,19 @@ def _unique_slugs(names: list[str]) -> list[str]:
 def _cancel_vanished(source, seen: set[str], skipped: Collection[str], *, now) -> list[Talk]:
     """Cancel future talks of `source` that the feed no longer has; return them."""
     candidates = Talk.objects.filter(source=source, start__gte=now, status=Talk.Status.CONFIRMED)
+    # The keys first: a feed's talks are nearly all still in it, and loading each one's
+    # imported values only to pass it over took a tenth of an import's writing.
+    gone = [
+        pk
+        for pk, uid in candidates.values_list("pk", "uid")
+        if uid not in seen and not from_skipped_event(uid, skipped)
+    ]
     vanished = []
-    for talk in candidates.only(
-        "pk", "uid", "title", "start", "end", "all_day", "venue", "imported"
-    ):
-        if talk.uid in seen or from_skipped_event(talk.uid, skipped):
-            continue
+    for i in range(0, len(gone), BATCH):
+        rows = Talk.objects.filter(pk__in=gone[i : i + BATCH]).order_by("start", "pk")
+        vanished += rows.only("pk", "uid", "title", "start", "end", "all_day", "venue", "imported")
+    for talk in vanished:
         talk.imported = {**talk.imported, "status": Talk.Status.CANCELLED}
-        vanished.append(talk)
     if vanished:
         Talk.objects.bulk_update(vanished, ["imported"], batch_size=UPDATE_BATCH)
         for i in range(0, len(vanished), BATCH):

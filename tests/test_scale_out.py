@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPMessage
@@ -413,10 +412,27 @@ def test_an_import_under_load_serves_no_errors_and_ends_with_both_servers_showin
 
 
 def _healthz_of_every_worker(port: int) -> set[bytes]:
-    """The bodies of /healthz asked of `port` by more clients at once than it has workers."""
-    with ThreadPoolExecutor(max_workers=4 * WORKERS) as pool:
-        answers = list(pool.map(lambda _: _request(port, "/healthz").body, range(8 * WORKERS)))
-    return set(answers)
+    """The bodies of /healthz asked of each of `port`'s workers.
+
+    A sync worker serves one connection at a time: with WORKERS connections open and none
+    sent a request yet, each is held by a worker of its own, so each worker answers one.
+    (Requests sent one after another, or many at once, may all reach the same worker.)
+    """
+    connections = [HTTPConnection("127.0.0.1", port, timeout=20) for _ in range(WORKERS)]
+    try:
+        for connection in connections:
+            connection.connect()
+        time.sleep(0.5)  # for each worker to take its connection
+        answers = set()
+        for connection in connections:
+            connection.request(
+                "GET", "/healthz", headers={"Host": HOST, "X-Forwarded-Proto": "https"}
+            )
+            answers.add(connection.getresponse().read())
+        return answers
+    finally:
+        for connection in connections:
+            connection.close()
 
 
 @needs_servers
@@ -431,9 +447,8 @@ def test_with_redis_stopped_pages_serve_uncached_and_healthz_says_the_cache_is_d
     finally:
         redis.start()
 
-    # Each worker tries the cache again some seconds after it failed. Which worker answers a
-    # request is the server's choice, and one after another they may all reach the same one:
-    # ask several at once, so that every worker answers, until each says the cache is back.
+    # Each worker tries the cache again some seconds after it failed: ask every worker, until
+    # each says the cache is back.
     for port, server in ((site.a, "a"), (site.b, "b")):
         deadline = time.monotonic() + 30
         while not (

@@ -1,6 +1,7 @@
 """Bytes → calendars: encodings, line endings, and a clear error for what is not a calendar."""
 
 import re
+from collections import Counter
 
 import icalendar
 from icalendar.parser import unescape_backslash
@@ -11,10 +12,9 @@ BOM = b"\xef\xbb\xbf"
 # A line break followed by a space or tab continues the line (RFC 5545, 3.1). Folding joins
 # octets, so a fold may split a UTF-8 character: unfold the bytes before decoding them.
 _FOLD = re.compile(rb"(?:\r\n|\r|\n)[ \t]")
-_BEGIN_CAL = re.compile(r"^BEGIN:VCALENDAR\s*$", re.IGNORECASE | re.MULTILINE)
-_END_CAL = re.compile(r"^END:VCALENDAR\s*$", re.IGNORECASE | re.MULTILINE)
-_BEGIN_EVENT = re.compile(r"^BEGIN:VEVENT\s*$", re.IGNORECASE | re.MULTILINE)
-_END_EVENT = re.compile(r"^END:VEVENT\s*$", re.IGNORECASE | re.MULTILINE)
+# The lines that open and close calendars and events, counted in one pass over the text (four
+# passes, one per line, took a fifth as long as the parse).
+_MARKER = re.compile(r"^(BEGIN|END):(VCALENDAR|VEVENT)\s*$", re.IGNORECASE | re.MULTILINE)
 _VTIMEZONE = re.compile(r"^BEGIN:VTIMEZONE\s*$.*?^END:VTIMEZONE\s*$\n?", re.I | re.M | re.S)
 
 
@@ -55,10 +55,10 @@ def read_calendars(data: bytes, notices: list[Notice]) -> list[icalendar.Calenda
         if head.startswith(("<!doctype", "<html", "<?xml", "<")):
             raise NotACalendar("the source is an HTML or XML page, not a calendar")
         raise NotACalendar("the source is not a calendar (it does not start with BEGIN:VCALENDAR)")
-    if len(_BEGIN_CAL.findall(text)) != len(_END_CAL.findall(text)):
-        raise NotACalendar("the calendar is truncated: BEGIN:VCALENDAR without END:VCALENDAR")
-    if len(_BEGIN_EVENT.findall(text)) != len(_END_EVENT.findall(text)):
-        raise NotACalendar("the calendar is truncated: BEGIN:VEVENT without END:VEVENT")
+    markers = Counter((edge.upper(), name.upper()) for edge, name in _MARKER.findall(text))
+    for name in ("VCALENDAR", "VEVENT"):
+        if markers["BEGIN", name] != markers["END", name]:
+            raise NotACalendar(f"the calendar is truncated: BEGIN:{name} without END:{name}")
     try:
         with ParserNotices(notices):
             calendars = icalendar.Calendar.from_ical(text, multiple=True)

@@ -131,11 +131,28 @@ def _fold(line):
     return "\r\n ".join(parts)
 
 
+def is_changed(i: int, changed: float) -> bool:
+    """Whether event `i` differs in generate(..., changed=changed): a `changed` share of the
+    events, spread evenly (0.5: every other one)."""
+    return int((i + 1) * changed) > int(i * changed)
+
+
 def generate(
-    n_events: int, *, seed: int = 1, start: dt.datetime | None = None, recurring: int | None = None
+    n_events: int,
+    *,
+    seed: int = 1,
+    start: dt.datetime | None = None,
+    recurring: int | None = None,
+    changed: float = 0.0,
 ) -> bytes:
     """A calendar with `n_events` VEVENTs: mostly single talks, plus weekly series with
-    exceptions (EXDATE) and moved occurrences (RECURRENCE-ID)."""
+    exceptions (EXDATE) and moved occurrences (RECURRENCE-ID).
+
+    `changed` (0 to 1) makes a later version of the same calendar, as a feed serves it after
+    edits: the same UIDs, and that share of the events (is_changed()) revised, with a new
+    title and abstract, a SEQUENCE of 1 and a later DTSTAMP; every third of those single
+    events also an hour later. Every other byte is that of generate() without `changed`.
+    """
     rng = random.Random(seed)
     start = start or dt.datetime.now(dt.UTC).replace(
         hour=0, minute=0, second=0, microsecond=0
@@ -149,7 +166,7 @@ def generate(
         "PRODID:-//Seminars bench//EN",
         "X-WR-CALNAME:Bench Seminar",
     ]
-    stamp = "20240101T000000Z"
+    stamp, revised_stamp = "20240101T000000Z", "20240201T000000Z"
     if recurring is None:  # weekly series of 20, three per thousand events
         recurring = max(1, n_events // 1000) * 3
     for i in range(n_events):
@@ -157,17 +174,28 @@ def generate(
         speakers = _speakers(rng, pool)
         speaker_line = "Speakers: " + ", ".join(f"{n} ({a})" for n, a in speakers)
         title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 7))).capitalize()
+        location = f"Room {rng.randint(1, 40)}, Building {rng.randint(1, 9)}"
+        abstract = _abstract(rng)
+        # The revision draws nothing from `rng`, so the other events stay as they were.
+        revised = is_changed(i, changed)
+        versions = []
+        if revised:
+            title += " (revised)"
+            abstract = "Revised abstract. " + abstract
+            versions = [f"DTSTAMP:{revised_stamp}", "SEQUENCE:1"]
+            # Only single events move: an occurrence's UID holds its time, so a moved series
+            # would be new talks and cancelled ones rather than updated ones.
+            if i >= recurring and i % 3 == 0:
+                when += dt.timedelta(hours=1)
         event = [
             "BEGIN:VEVENT",
             f"UID:bench-{i}@example.org",
-            f"DTSTAMP:{stamp}",
+            *(versions or [f"DTSTAMP:{stamp}"]),
             f"DTSTART:{when:%Y%m%dT%H%M%SZ}",
             f"DTEND:{when + dt.timedelta(hours=1):%Y%m%dT%H%M%SZ}",
             _fold(f"SUMMARY:{_escape(title)}"),
-            _fold(
-                f"LOCATION:{_escape(f'Room {rng.randint(1, 40)}, Building {rng.randint(1, 9)}')}"
-            ),
-            _fold(f"DESCRIPTION:{_escape(speaker_line + chr(10) * 2 + _abstract(rng))}"),
+            _fold(f"LOCATION:{_escape(location)}"),
+            _fold(f"DESCRIPTION:{_escape(speaker_line + chr(10) * 2 + abstract)}"),
         ]
         if i < recurring:
             event.append("RRULE:FREQ=WEEKLY;COUNT=20")
@@ -181,7 +209,7 @@ def generate(
                     "BEGIN:VEVENT",
                     f"UID:bench-{i}@example.org",
                     f"RECURRENCE-ID:{moved:%Y%m%dT%H%M%SZ}",
-                    f"DTSTAMP:{stamp}",
+                    *(versions or [f"DTSTAMP:{stamp}"]),
                     f"DTSTART:{moved + dt.timedelta(days=1):%Y%m%dT%H%M%SZ}",
                     f"DTEND:{moved + dt.timedelta(days=1, hours=1):%Y%m%dT%H%M%SZ}",
                     f"SUMMARY:{_escape(title)} (moved)",

@@ -14,6 +14,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from .. import bulk_history
+from ..bulk_updates import update_rows
 from ..caching import content_changed
 from ..models import FeedSource, Series, Speaker, Talk, TalkSpeaker
 from ..names import name_key
@@ -41,8 +42,7 @@ SYNCED_FIELDS = (
 )
 MAX_ABSTRACT = 100_000
 BATCH = 2000
-# SQLite refuses an expression deeper than 1,000 terms, and bulk_update() writes one CASE
-# term per row and field: at most this many rows per UPDATE.
+# Talks whose speakers are read in one query: well within SQLite's limit on parameters.
 UPDATE_BATCH = 500
 
 
@@ -329,7 +329,7 @@ def _write(plan: _Plan, *, source, series, skipped_uids, now) -> list[Talk]:
                 changed_fields.update({"sequence", "updated"})
             if "title" in update.fields:
                 changed_fields.add("slug")
-        Talk.objects.bulk_update(changed_talks, sorted(changed_fields), batch_size=UPDATE_BATCH)
+        update_rows(changed_talks, sorted(changed_fields))
         _record([u.talk for u in plan.updates if u.changed], source=source, now=now, update=True)
     replaced = [(u.talk, u.speakers) for u in plan.updates if u.replace_speakers]
     TalkSpeaker.objects.filter(talk_id__in=[talk.pk for talk, _ in replaced]).delete()
@@ -598,7 +598,7 @@ def _link_speakers(
             found[key] = speaker
             fill.append(speaker)
     if fill:
-        Speaker.objects.bulk_update(fill, ["affiliation", "updated"], batch_size=UPDATE_BATCH)
+        update_rows(fill, ["affiliation", "updated"])
         # Their talks' calendar entries name the affiliation (before this import's links).
         talks = Talk.objects.filter(talk_speakers__speaker__in=fill).values("pk")
         Talk.objects.filter(pk__in=talks).changed(now)
@@ -663,7 +663,7 @@ def _cancel_vanished(source, seen: set[str], skipped: Collection[str], *, now) -
     for talk in vanished:
         talk.imported = {**talk.imported, "status": Talk.Status.CANCELLED}
     if vanished:
-        Talk.objects.bulk_update(vanished, ["imported"], batch_size=UPDATE_BATCH)
+        update_rows(vanished, ["imported"])
         for i in range(0, len(vanished), BATCH):
             batch = [t.pk for t in vanished[i : i + BATCH]]
             Talk.objects.filter(pk__in=batch).cancel(now, why=f"Import from {source}")

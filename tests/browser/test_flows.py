@@ -1,6 +1,7 @@
 """What a visitor does, clicked through in Chromium against the live server."""
 
 import datetime as dt
+import re
 
 import icalendar
 from django.utils import timezone
@@ -113,8 +114,10 @@ def test_next_and_previous_page_through_upcoming_talks(open_page, live_server, s
     assert page.locator(TITLES).count() == 25
     assert page.locator(".pagination").inner_text().split("\n") == ["Page 1", "Next →"]
     page.get_by_role("link", name="Next →").click()
-    page.wait_for_url(live_server.url + "/?page=2")
+    # Page 2 goes on from page 1's last talk (a cursor), its number shown.
+    page.wait_for_url(re.compile(re.escape(live_server.url + "/?page=2&after=") + r"[^&]+$"))
     assert page.locator(TITLES).all_inner_texts() == [f"Extra talk {i:02d}" for i in range(22, 30)]
+    assert page.locator(".pagination").inner_text().split("\n") == ["← Previous", "Page 2"]
     page.get_by_role("link", name="← Previous").click()
     page.wait_for_url(live_server.url + "/?page=1")
     assert page.locator(TITLES).nth(0).inner_text() == "Proofs as programs"

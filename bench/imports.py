@@ -29,7 +29,6 @@ Times are medians of `runs` after one warm-up run (bench.timing.median_time).
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +36,7 @@ from pathlib import Path
 import icalendar
 
 from .calendar import generate, is_changed
-from .setup import WORKDIR, empty_database
+from .setup import WORKDIR, bench_environment, empty_database
 from .timing import median_time
 
 SERIES = "Bench Seminar"
@@ -247,13 +246,7 @@ def run(full: bool, runs: int = 3) -> list[tuple[str, str, str, str]]:
 def _setup_django(database_url: str) -> None:
     """Django on `database_url`, with bench.setup's settings, neither migrated nor with
     static files collected (the imports need neither)."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ["DEBUG"] = "0"
-    os.environ["ENV_FILE"] = os.devnull
-    os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
-    os.environ["SECURE_SSL_REDIRECT"] = "0"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "seminars.settings"
+    bench_environment(database_url)
     import django
 
     django.setup()

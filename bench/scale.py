@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .calendar import FIRST, LAST, SENTENCE, UNIVERSITIES, WORDS
+from .setup import bench_environment
 
 FULL_SIZE = 1_000_000
 BASELINE = 10_000
@@ -111,15 +112,7 @@ def cluster():
 def setup_django(server: str, database: str) -> None:
     """Django on `database` of `server`, migrated; as bench.setup does for SQLite."""
     # Connections kept, as a served site keeps them: a page's time is its own, not a login's.
-    os.environ["DATABASE_URL"] = (
-        f"postgres://seminars:seminars@{server}/{database}?conn_max_age=600"
-    )
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ["DEBUG"] = "0"
-    os.environ["ENV_FILE"] = os.devnull
-    os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
-    os.environ["SECURE_SSL_REDIRECT"] = "0"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "seminars.settings"
+    bench_environment(f"postgres://seminars:seminars@{server}/{database}?conn_max_age=600")
     import django
     import psycopg
 

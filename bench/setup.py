@@ -10,14 +10,20 @@ WORKDIR = Path(tempfile.mkdtemp(prefix="seminars-bench-"))  # the database and c
 atexit.register(shutil.rmtree, WORKDIR, ignore_errors=True)
 
 
-def setup_django():
-    os.environ["DATABASE_URL"] = f"sqlite:///{WORKDIR / 'bench.sqlite3'}"
+def bench_environment(database_url: str) -> None:
+    """The settings every benchmark's Django runs with, on `database_url`: production's, never
+    the developer's .env, for the test client's hosts over plain HTTP."""
+    os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ["DEBUG"] = "0"
     os.environ["ENV_FILE"] = os.devnull
     os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
     os.environ["SECURE_SSL_REDIRECT"] = "0"  # the test client speaks plain HTTP
     os.environ["DJANGO_SETTINGS_MODULE"] = "seminars.settings"
+
+
+def setup_django():
+    bench_environment(f"sqlite:///{WORKDIR / 'bench.sqlite3'}")
     import django
 
     django.setup()

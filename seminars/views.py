@@ -141,15 +141,12 @@ def series_list(request):
         request.GET.get("page"),
         size=SERIES_PAGE_SIZE,
     )
-    counted = Series.objects.filter(pk__in=[s.pk for s in page.object_list]).with_talk_counts()
-    counts = {s.pk: s for s in counted}
-    for series in page.object_list:
-        series.talk_count = counts[series.pk].talk_count
-        series.upcoming_count = counts[series.pk].upcoming_count
+    # Names are unique: the counted series keep the page's order, by name.
+    series_list = Series.objects.filter(pk__in=[s.pk for s in page.object_list])
     return render(
         request,
         "seminars/series_list.html",
-        {"series_list": page.object_list, "page": page, "nav": "series"},
+        {"series_list": series_list.with_talk_counts(), "page": page, "nav": "series"},
     )
 
 
